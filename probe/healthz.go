@@ -92,4 +92,3 @@ func jsonStateOK(body []byte) bool {
 	}
 	return json.Unmarshal(body, &doc) == nil && doc.State == "OK"
 }
-
