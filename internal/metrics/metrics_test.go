@@ -233,4 +233,3 @@ func failingCheck(r probe.Report) probe.Result {
 	}
 	return probe.Result{}
 }
-
