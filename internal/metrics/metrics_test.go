@@ -49,6 +49,7 @@ func healthyReport() probe.Report {
 	return probe.Report{
 		Target: "healthy", Success: true, Duration: 120 * time.Millisecond,
 		Checks: []probe.Result{
+			result(probe.CheckResolve, probe.StatusSkip, 0, "", probe.Details{}),
 			result(probe.CheckConnect, probe.StatusPass, 3, "", probe.Details{}),
 			result(probe.CheckTLS, probe.StatusWarn, 12, probe.ReasonCertNoSAN, tlsDetails),
 			result(probe.CheckALPN, probe.StatusPass, 0, "", probe.Details{NegotiatedProtocol: "h2"}),
@@ -66,7 +67,9 @@ func closedPortReport() probe.Report {
 		Target: "closed-port", Duration: 2 * time.Millisecond,
 		Checks: append([]probe.Result{
 			result(probe.CheckConnect, probe.StatusFail, 1, probe.ReasonConnectRefused, probe.Details{}),
-		}, skipped(probe.CheckTLS, probe.CheckALPN, probe.CheckGRPCHealth, probe.CheckMilvus)...),
+		}, append(skipped(probe.CheckTLS, probe.CheckALPN, probe.CheckGRPCHealth, probe.CheckMilvus),
+			// No /healthz URL is configured: disabled, not skipped by the failure.
+			result(probe.CheckHealthz, probe.StatusSkip, 0, "", probe.Details{}))...),
 	}
 }
 
@@ -194,6 +197,31 @@ func TestRecorderReplacesReason(t *testing.T) {
 	assert.Equal(t, 1, n, "the previous reason must be gone")
 	assert.Equal(t, 1.0, gatherValue(t, reg, "milvus_l7_probe_failures_total", failureLabels("t", "tls", "server_not_tls")))
 	assert.Equal(t, 1.0, gatherValue(t, reg, "milvus_l7_probe_failures_total", failureLabels("t", "tls", "tls_timeout")))
+}
+
+func TestRecorderDisabledCheck(t *testing.T) {
+	rec, reg := newTestRecorder(t)
+	report := closedPortReport()
+	rec.Observe(report.Target, report)
+
+	checkLabels := func(check string) prometheus.Labels {
+		return prometheus.Labels{"target": report.Target, "check": check}
+	}
+	assert.Equal(t, 0.0, gatherValue(t, reg, "milvus_l7_probe_check_success", checkLabels("tls")),
+		"skipped after the connect failure")
+	families, err := reg.Gather()
+	require.NoError(t, err)
+	for _, mf := range families {
+		if mf.GetName() != "milvus_l7_probe_check_success" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			assert.False(t, labelsEqual(m.GetLabel(), checkLabels("healthz")),
+				"a disabled check has no check_success series")
+		}
+	}
+	status := prometheus.Labels{"target": report.Target, "check": "healthz", "status": "skip"}
+	assert.Equal(t, 1.0, gatherValue(t, reg, "milvus_l7_probe_check_status", status))
 }
 
 func TestRecorderForget(t *testing.T) {

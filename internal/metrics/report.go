@@ -15,20 +15,35 @@ func collectTarget(ch chan<- prometheus.Metric, target string, snap snapshot) {
 	ch <- gauge(descDuration, report.Duration.Seconds(), target)
 	ch <- gauge(descLastRun, unixSeconds(snap.finished), target)
 
+	failed := false
 	for _, res := range report.Checks {
-		collectCheck(ch, target, res)
+		disabled := res.Status == probe.StatusSkip && !(failed && dependsOnChain(res.Name))
+		collectCheck(ch, target, res, disabled)
+		failed = failed || res.Status == probe.StatusFail
 	}
 	collectTLS(ch, target, report)
 	collectALPN(ch, target, report)
 	collectApplication(ch, target, report)
 }
 
+// dependsOnChain reports whether a failure earlier in the report skips the
+// check. The healthz check runs beside the connection chain, so a chain
+// failure never skips it.
+func dependsOnChain(name probe.CheckName) bool {
+	return name != probe.CheckHealthz
+}
+
 // collectCheck sends the status, success, phase and failure series of one
-// check result.
-func collectCheck(ch chan<- prometheus.Metric, target string, res probe.Result) {
+// check result. A disabled check is one skipped by config or because it
+// does not apply (TLS off, no /healthz URL, an IP address to resolve); it
+// has no check_success series, while a check skipped after an earlier
+// failure has check_success 0.
+func collectCheck(ch chan<- prometheus.Metric, target string, res probe.Result, disabled bool) {
 	check := string(res.Name)
 	passed := res.Status == probe.StatusPass || res.Status == probe.StatusWarn
-	ch <- gauge(descCheckSuccess, boolValue(passed), target, check)
+	if !disabled {
+		ch <- gauge(descCheckSuccess, boolValue(passed), target, check)
+	}
 	for _, status := range statuses {
 		ch <- gauge(descCheckStatus, boolValue(res.Status == status), target, check, string(status))
 	}

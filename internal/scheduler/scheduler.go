@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -16,9 +15,10 @@ import (
 	"github.com/milvus-l7-probe/milvus-l7-probe/probe"
 )
 
-// Prober runs one probe cycle against t. It must return when ctx is done;
-// the scheduler gives it a context bounded by t.Timeout.
-type Prober func(ctx context.Context, t Target) probe.Report
+// Prober runs one probe cycle against t, as probe.Run does. It must return
+// when ctx is done; the scheduler gives it a context bounded by the
+// target's Timeout.
+type Prober func(ctx context.Context, t probe.Target) probe.Report
 
 // Observer receives every finished report. Forget is called when a target
 // is removed or changed, after which Observe is no longer called with the
@@ -94,7 +94,7 @@ func (s *Scheduler) Apply(targets []Target) error {
 		wanted[t.Name] = t
 	}
 	for name, w := range s.workers {
-		if t, ok := wanted[name]; !ok || !reflect.DeepEqual(t, w.target) {
+		if t, ok := wanted[name]; !ok || !equal(t, w.target) {
 			s.removeLocked(w)
 		}
 	}

@@ -3,6 +3,7 @@ package scheduler
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/milvus-l7-probe/milvus-l7-probe/probe"
+	"github.com/milvus-l7-probe/milvus-l7-probe/tlsutil"
 )
 
 func TestMain(m *testing.M) {
@@ -69,18 +71,24 @@ func (o *fakeObserver) waitReports(t *testing.T, target string, n int) {
 	}
 }
 
-func passing(_ context.Context, t Target) probe.Report {
+func passing(context.Context, probe.Target) probe.Report {
 	return probe.Report{Success: true}
 }
 
 // hangUntilCancelled is a prober that returns only when its context ends.
-func hangUntilCancelled(ctx context.Context, t Target) probe.Report {
+func hangUntilCancelled(ctx context.Context, _ probe.Target) probe.Report {
 	<-ctx.Done()
 	return probe.Report{}
 }
 
 func target(name string) Target {
-	return Target{Name: name, Interval: 20 * time.Millisecond, Timeout: 10 * time.Millisecond}
+	return named(Target{Interval: 20 * time.Millisecond, Timeout: 10 * time.Millisecond}, name)
+}
+
+// named sets the name of t, for the scheduler and the prober alike.
+func named(t Target, name string) Target {
+	t.Name, t.Probe.Name = name, name
+	return t
 }
 
 func newTestScheduler(t *testing.T, prober Prober) (*Scheduler, *fakeObserver) {
@@ -105,14 +113,14 @@ func TestSchedulerProbesEveryInterval(t *testing.T) {
 }
 
 func TestSchedulerHungTargetIsolated(t *testing.T) {
-	prober := func(ctx context.Context, t Target) probe.Report {
+	prober := func(ctx context.Context, t probe.Target) probe.Report {
 		if t.Name == "hung" {
 			return hangUntilCancelled(ctx, t)
 		}
 		return passing(ctx, t)
 	}
 	s, obs := newTestScheduler(t, prober)
-	hung := Target{Name: "hung", Interval: time.Hour, Timeout: 59 * time.Minute}
+	hung := named(Target{Interval: time.Hour, Timeout: 59 * time.Minute}, "hung")
 	require.NoError(t, s.Apply([]Target{hung, target("fast")}))
 
 	obs.waitReports(t, "fast", 5)
@@ -126,7 +134,7 @@ func TestSchedulerHungTargetIsolated(t *testing.T) {
 
 func TestSchedulerTimeoutBoundsProbe(t *testing.T) {
 	deadlines := make(chan time.Duration, 16)
-	prober := func(ctx context.Context, t Target) probe.Report {
+	prober := func(ctx context.Context, t probe.Target) probe.Report {
 		d, ok := ctx.Deadline()
 		if ok {
 			deadlines <- time.Until(d)
@@ -146,7 +154,7 @@ func TestSchedulerTimeoutBoundsProbe(t *testing.T) {
 func TestSchedulerStopCancelsInFlight(t *testing.T) {
 	started := make(chan struct{})
 	cancelled := make(chan error, 1)
-	prober := func(ctx context.Context, t Target) probe.Report {
+	prober := func(ctx context.Context, t probe.Target) probe.Report {
 		close(started)
 		<-ctx.Done()
 		cancelled <- ctx.Err()
@@ -171,7 +179,7 @@ func TestSchedulerStopCancelsInFlight(t *testing.T) {
 func TestSchedulerStopNamesIgnoringProber(t *testing.T) {
 	release := make(chan struct{})
 	started := make(chan struct{})
-	prober := func(ctx context.Context, t Target) probe.Report {
+	prober := func(ctx context.Context, t probe.Target) probe.Report {
 		close(started)
 		<-release // ignores ctx on purpose
 		return probe.Report{}
@@ -245,7 +253,7 @@ func TestSchedulerApplyInvalid(t *testing.T) {
 
 func TestSchedulerReady(t *testing.T) {
 	release := make(chan struct{})
-	prober := func(ctx context.Context, t Target) probe.Report {
+	prober := func(ctx context.Context, t probe.Target) probe.Report {
 		if t.Name == "slow" {
 			select {
 			case <-release:
@@ -257,7 +265,7 @@ func TestSchedulerReady(t *testing.T) {
 	s, obs := newTestScheduler(t, prober)
 	assert.False(t, s.Ready(), "ready before any config")
 
-	slow := Target{Name: "slow", Interval: time.Hour, Timeout: time.Minute}
+	slow := named(Target{Interval: time.Hour, Timeout: time.Minute}, "slow")
 	require.NoError(t, s.Apply([]Target{target("fast"), slow}))
 	obs.waitReports(t, "fast", 1)
 	assert.False(t, s.Ready(), "ready before every target finished a cycle")
@@ -274,7 +282,7 @@ func TestSchedulerPanickingProber(t *testing.T) {
 	var logs bytes.Buffer
 	obs := newFakeObserver()
 	s := New(Options{
-		Prober:   func(context.Context, Target) probe.Report { panic("boom") },
+		Prober:   func(context.Context, probe.Target) probe.Report { panic("boom") },
 		Observer: obs,
 		Logger:   slog.New(slog.NewJSONHandler(&logs, nil)),
 	})
@@ -292,8 +300,8 @@ func TestSchedulerPanickingProber(t *testing.T) {
 }
 
 func TestJitterDeterministic(t *testing.T) {
-	a := Target{Name: "a", Interval: 30 * time.Second}
-	b := Target{Name: "b", Interval: 30 * time.Second}
+	a := named(Target{Interval: 30 * time.Second}, "a")
+	b := named(Target{Interval: 30 * time.Second}, "b")
 
 	assert.Equal(t, jitter(7, a, 0.1), jitter(7, a, 0.1))
 	assert.NotEqual(t, jitter(7, a, 0.1), jitter(7, b, 0.1))
@@ -346,4 +354,61 @@ func TestLogChangeOnlyOnStateChange(t *testing.T) {
 	for _, l := range lines {
 		assert.Equal(t, "a", l["target"])
 	}
+}
+
+func TestTargetEqual(t *testing.T) {
+	pair, err := tlsutil.Generate(tlsutil.CertRequest{
+		CommonName: "my-release.milvus.io", DNSNames: []string{"my-release.milvus.io"},
+		KeyType: tlsutil.KeyECDSAP256, Validity: time.Hour,
+	})
+	require.NoError(t, err)
+	other, err := tlsutil.Generate(tlsutil.CertRequest{
+		CommonName: "other.example.com", KeyType: tlsutil.KeyECDSAP256, Validity: time.Hour,
+	})
+	require.NoError(t, err)
+	pool := func(certs ...*x509.Certificate) *x509.CertPool {
+		p := x509.NewCertPool()
+		for _, c := range certs {
+			p.AddCert(c)
+		}
+		return p
+	}
+	withTrust := func(trust tlsutil.Trust) Target {
+		tt := target("a")
+		tt.Probe.Address = "127.0.0.1:443"
+		tt.Probe.TLS = probe.TLS{Enabled: true, Trust: trust}
+		return tt
+	}
+	longer := target("a")
+	longer.Timeout = 15 * time.Millisecond
+
+	tests := []struct {
+		name string
+		a, b Target
+		want bool
+	}{
+		{"same", target("a"), target("a"), true},
+		{"timeout changed", target("a"), longer, false},
+		{"CA pools read twice", withTrust(tlsutil.Trust{Roots: pool(pair.Cert)}),
+			withTrust(tlsutil.Trust{Roots: pool(pair.Cert)}), true},
+		{"CA pool changed", withTrust(tlsutil.Trust{Roots: pool(pair.Cert)}),
+			withTrust(tlsutil.Trust{Roots: pool(other.Cert)}), false},
+		{"CA pool removed", withTrust(tlsutil.Trust{Roots: pool(pair.Cert)}), withTrust(tlsutil.Trust{}), false},
+		{"pin parsed twice", withTrust(tlsutil.Trust{Pinned: []*x509.Certificate{pair.Cert}}),
+			withTrust(tlsutil.Trust{Pinned: []*x509.Certificate{reparse(t, pair.Cert)}}), true},
+		{"pin changed", withTrust(tlsutil.Trust{Pinned: []*x509.Certificate{pair.Cert}}),
+			withTrust(tlsutil.Trust{Pinned: []*x509.Certificate{other.Cert}}), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, equal(tt.a, tt.b))
+		})
+	}
+}
+
+func reparse(t *testing.T, c *x509.Certificate) *x509.Certificate {
+	t.Helper()
+	parsed, err := x509.ParseCertificate(c.Raw)
+	require.NoError(t, err)
+	return parsed
 }

@@ -1,16 +1,14 @@
 package scheduler
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"reflect"
 	"time"
-)
 
-// Spec is what the prober needs to probe one target.
-//
-// TODO: make this probe.Target once the probe runner lands, so a wrong
-// type is a compile error rather than a failed type assertion.
-type Spec = any
+	"github.com/milvus-l7-probe/milvus-l7-probe/probe"
+)
 
 // Target is one endpoint probed on a schedule.
 type Target struct {
@@ -20,8 +18,8 @@ type Target struct {
 	Interval time.Duration
 	// Timeout bounds one cycle; it must be less than Interval.
 	Timeout time.Duration
-	// Spec is passed to the prober unchanged.
-	Spec Spec
+	// Probe is passed to the prober unchanged.
+	Probe probe.Target
 }
 
 // Validate checks the schedule of t.
@@ -53,4 +51,23 @@ func validateTargets(targets []Target) error {
 		seen[t.Name] = true
 	}
 	return nil
+}
+
+// equal reports whether a and b probe the same way, so a reload that
+// leaves a target as it was keeps its worker and its series. Certificate
+// pools hold functions, which reflect.DeepEqual never finds equal, so they
+// and the pinned certificates are compared on their own.
+func equal(a, b Target) bool {
+	ta, tb := a.Probe.TLS.Trust, b.Probe.TLS.Trust
+	if !ta.Roots.Equal(tb.Roots) || len(ta.Pinned) != len(tb.Pinned) {
+		return false
+	}
+	for i := range ta.Pinned {
+		if !bytes.Equal(ta.Pinned[i].Raw, tb.Pinned[i].Raw) {
+			return false
+		}
+	}
+	a.Probe.TLS.Trust.Roots, a.Probe.TLS.Trust.Pinned = nil, nil
+	b.Probe.TLS.Trust.Roots, b.Probe.TLS.Trust.Pinned = nil, nil
+	return reflect.DeepEqual(a, b)
 }

@@ -105,7 +105,7 @@ func (w *worker) probe(ctx context.Context) (report probe.Report) {
 			report.Duration = time.Since(start)
 		}
 	}()
-	return w.prober(ctx, w.target)
+	return w.prober(ctx, w.target.Probe)
 }
 
 // logChange logs the report when its state differs from the last one:

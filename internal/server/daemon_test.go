@@ -20,7 +20,6 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/milvus-l7-probe/milvus-l7-probe/internal/metrics"
-	"github.com/milvus-l7-probe/milvus-l7-probe/internal/scheduler"
 	"github.com/milvus-l7-probe/milvus-l7-probe/probe"
 	"github.com/milvus-l7-probe/milvus-l7-probe/tlsutil"
 )
@@ -203,7 +202,7 @@ func TestRunShutdownBoundedWhenProberIgnoresCancel(t *testing.T) {
 		done <- Run(ctx, Options{
 			Listener: ln, Gatherer: reg, Recorder: rec, Load: fileLoader(path),
 			ShutdownTimeout: 200 * time.Millisecond,
-			Prober: func(context.Context, scheduler.Target) probe.Report {
+			Prober: func(context.Context, probe.Target) probe.Report {
 				started <- struct{}{}
 				<-release // ignores its context on purpose
 				return probe.Report{}

@@ -52,6 +52,7 @@ func fileLoader(path string) Loader {
 			if name != "" {
 				targets = append(targets, scheduler.Target{
 					Name: name, Interval: 50 * time.Millisecond, Timeout: 40 * time.Millisecond,
+					Probe: probe.Target{Name: name},
 				})
 			}
 		}
@@ -81,7 +82,7 @@ func (f *fakeTargets) setFailing(name string, failing bool) {
 	f.failing[name] = failing
 }
 
-func (f *fakeTargets) probe(ctx context.Context, t scheduler.Target) probe.Report {
+func (f *fakeTargets) probe(ctx context.Context, t probe.Target) probe.Report {
 	f.mu.Lock()
 	failing, hang := f.failing[t.Name], f.hang[t.Name]
 	f.mu.Unlock()
