@@ -80,7 +80,7 @@ func New(opts Options) *Scheduler {
 // forgotten by the Observer. Apply does not wait for stopped workers, so a
 // hung probe cannot delay it. An invalid set changes nothing.
 func (s *Scheduler) Apply(targets []Target) error {
-	if err := validateTargets(targets); err != nil {
+	if err := Validate(targets); err != nil {
 		return err
 	}
 

@@ -38,8 +38,8 @@ func (t Target) Validate() error {
 	return nil
 }
 
-// validateTargets checks every target and that names are unique.
-func validateTargets(targets []Target) error {
+// Validate checks every target and that their names are unique.
+func Validate(targets []Target) error {
 	seen := make(map[string]bool, len(targets))
 	for _, t := range targets {
 		if err := t.Validate(); err != nil {
