@@ -57,7 +57,7 @@ func freePort(t *testing.T) int {
 }
 
 // startRun runs the run command in-process with args until the test ends
-// and returns the daemon's base URL once /healthz answers.
+// and returns the daemon's base URL once /healthz returns 200.
 func startRun(t *testing.T, args ...string) string {
 	t.Helper()
 	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
@@ -84,7 +84,8 @@ func startRun(t *testing.T, args ...string) string {
 	return url
 }
 
-// fakeMilvus answers CheckHealth and GetVersion as a healthy Milvus does.
+// fakeMilvus returns what a healthy Milvus returns for CheckHealth and
+// GetVersion.
 type fakeMilvus struct {
 	milvuspb.UnimplementedMilvusServiceServer
 }

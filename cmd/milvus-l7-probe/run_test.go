@@ -81,11 +81,11 @@ func seriesOf(families map[string]*dto.MetricFamily, name, target string) map[st
 	return out
 }
 
-// TestRunMetricsThatDoNotLie probes, with the real prober, targets that
+// TestRunFailingTargetMetrics probes, with the real prober, targets that
 // send no certificate and one whose certificate is not trusted, and checks
 // the scrape: no certificate or TLS series without a certificate, an
 // expiry that stays for an untrusted one.
-func TestRunMetricsThatDoNotLie(t *testing.T) {
+func TestRunFailingTargetMetrics(t *testing.T) {
 	plaintext := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, "OK")
 	}))

@@ -261,3 +261,23 @@ func failingCheck(r probe.Report) probe.Result {
 	}
 	return probe.Result{}
 }
+
+func TestRecorderMilvusUnhealthy(t *testing.T) {
+	rec, reg := newTestRecorder(t)
+	report := healthyReport()
+	report.Success = false
+	for i, res := range report.Checks {
+		if res.Name == probe.CheckMilvus {
+			report.Checks[i] = result(probe.CheckMilvus, probe.StatusFail, 30, probe.ReasonMilvusUnhealthy,
+				probe.Details{MilvusVersion: "v2.6.6", UnhealthyReasons: []string{"querynode down"}})
+		}
+	}
+	rec.Observe(report.Target, report)
+
+	assert.Equal(t, 0.0, gatherValue(t, reg, "milvus_l7_probe_milvus_healthy", byTarget(report.Target)))
+	assert.Equal(t, 1.0, gatherValue(t, reg, "milvus_l7_probe_milvus_info",
+		prometheus.Labels{"target": report.Target, "version": "v2.6.6"}))
+	n, err := testutil.GatherAndCount(reg, "milvus_l7_probe_milvus_healthy")
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+}

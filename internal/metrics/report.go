@@ -34,10 +34,10 @@ func dependsOnChain(name probe.CheckName) bool {
 }
 
 // collectCheck sends the status, success, phase and failure series of one
-// check result. A disabled check is one skipped by config or because it
-// does not apply (TLS off, no /healthz URL, an IP address to resolve); it
-// has no check_success series, while a check skipped after an earlier
-// failure has check_success 0.
+// check result. A disabled check was skipped by config or because it does
+// not apply (TLS off, no /healthz URL, an IP address to resolve). It has
+// no check_success series. A check skipped after an earlier failure has
+// check_success 0.
 func collectCheck(ch chan<- prometheus.Metric, target string, res probe.Result, disabled bool) {
 	check := string(res.Name)
 	passed := res.Status == probe.StatusPass || res.Status == probe.StatusWarn
@@ -108,7 +108,7 @@ func collectApplication(ch chan<- prometheus.Metric, target string, report probe
 	if ok && milvus.Details.MilvusVersion != "" {
 		ch <- gauge(descMilvusInfo, 1, target, milvus.Details.MilvusVersion)
 	}
-	if healthy, answered := milvusHealthy(milvus); ok && answered {
+	if healthy, answered := milvusHealthy(milvus); answered {
 		ch <- gauge(descMilvusHealthy, boolValue(healthy), target)
 	}
 
@@ -118,21 +118,15 @@ func collectApplication(ch chan<- prometheus.Metric, target string, report probe
 	}
 }
 
-// milvusHealthy derives CheckHealth's isHealthy from the milvus check: a
-// pass or warning means Milvus answered healthy, reason milvus_unhealthy
-// means it answered unhealthy, and anything else means it did not answer.
-//
-// NOTE: probe.Details has no isHealthy field, so a warning raised by
-// GetVersion alone would read as healthy here.
+// milvusHealthy derives CheckHealth's isHealthy from the milvus check. The
+// check records the Milvus version only after CheckHealth and GetVersion
+// both returned, and fails with reason milvus_unhealthy exactly when
+// isHealthy was false.
 func milvusHealthy(res probe.Result) (healthy, answered bool) {
-	switch {
-	case res.Status == probe.StatusPass || res.Status == probe.StatusWarn:
-		return true, true
-	case res.Reason == probe.ReasonMilvusUnhealthy:
-		return false, true
-	default:
+	if res.Details.MilvusVersion == "" {
 		return false, false
 	}
+	return res.Reason != probe.ReasonMilvusUnhealthy, true
 }
 
 // detailsOf returns the details of the named check, or zero details when the

@@ -129,8 +129,8 @@ func (s *Scheduler) startLocked(t Target) {
 }
 
 // record hands a finished report to the Observer unless its worker was
-// removed or replaced meanwhile; holding mu makes that check and Forget in
-// removeLocked exclusive, so a removed target's series never come back.
+// removed or replaced meanwhile. The check and Forget in removeLocked both
+// hold mu, so a removed target's series never come back.
 func (s *Scheduler) record(w *worker, report probe.Report) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -24,8 +24,8 @@ type worker struct {
 	finished bool   // guarded by Scheduler.mu: one cycle was recorded
 }
 
-// state is what a change of gets logged: the verdict and the first
-// failing check with its reason.
+// state is the part of a report whose changes are logged: the verdict and
+// the first failing check with its reason.
 type state struct {
 	success bool
 	check   probe.CheckName
@@ -73,8 +73,8 @@ func (w *worker) run(ctx context.Context, record func(*worker, probe.Report)) {
 	for {
 		report := w.probe(ctx)
 		if ctx.Err() != nil {
-			// Stopped mid-cycle: the cancelled probe says nothing about
-			// the target.
+			// Stopped mid-cycle. A cancelled probe is no verdict on the
+			// target, so it is not recorded.
 			return
 		}
 		w.logChange(report)

@@ -29,7 +29,7 @@ type Loader func() ([]scheduler.Target, error)
 // Options configure Run. Listener, Gatherer, Recorder, Prober and Load are
 // required.
 type Options struct {
-	// Listener is where the HTTP server accepts connections; Run closes it.
+	// Listener accepts the HTTP server's connections. Run closes it.
 	Listener net.Listener
 	// WebConfigFile is an exporter-toolkit web config (TLS, basic auth);
 	// empty serves plain HTTP without authentication.

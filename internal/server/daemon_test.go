@@ -81,7 +81,7 @@ func TestRunReloadSIGHUP(t *testing.T) {
 // TestRunReloadConfigMapSwap replays what the kubelet does when a mounted
 // ConfigMap changes: it writes the new files into a new timestamped
 // directory, points a temporary symlink at it, and renames that over
-// ..data. The visible file is a symlink through ..data and sees no event.
+// ..data. The visible file is a symlink through ..data and gets no event.
 func TestRunReloadConfigMapSwap(t *testing.T) {
 	dir := t.TempDir()
 	writeConfigMapVersion(t, dir, "..2026_12_04_15_00_00.1", "a")
