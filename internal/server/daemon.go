@@ -80,8 +80,9 @@ func Run(ctx context.Context, opts Options) error {
 	defer stopWatch()
 	changes, err := startWatch(watchCtx, &wg, opts)
 	if err != nil {
-		opts.Listener.Close()
-		return errors.Join(err, d.sched.Stop(ctx))
+		// Reloads by SIGHUP and POST /-/reload still work, so the agent
+		// keeps running without the watch.
+		opts.Logger.Error("config watch failed; reload with SIGHUP or POST /-/reload", "err", err)
 	}
 
 	srv := &http.Server{
