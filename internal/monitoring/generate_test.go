@@ -16,8 +16,8 @@ var update = flag.Bool("update", false, "rewrite the generated files in deploy/m
 // deployDir holds the generated files shipped in the repository.
 const deployDir = "../../deploy/monitoring"
 
-// The defaults of the shipped manifests: the release and namespace of the
-// Milvus Helm chart's own examples.
+// The release and namespace of the manifests shipped in deploy/monitoring,
+// the same defaults as the other rendered manifests in deploy/.
 const (
 	defaultNamespace = "default"
 	defaultRelease   = "my-release"
