@@ -10,6 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"sigs.k8s.io/yaml"
+
+	"github.com/milvus-l7-probe/milvus-l7-probe/probe"
 )
 
 // dashboardModel is the part of the Grafana JSON model the tests read.
@@ -74,6 +76,7 @@ func checkExpr(t *testing.T, expr string) {
 		selectors++
 		assert.True(t, known[selector.Name],
 			"selector %s in %q names no metric of the contract", selector, expr)
+		checkLabelValues(t, selector)
 		return nil
 	})
 	assert.Positive(t, selectors, "no metric selector in %q", expr)
@@ -111,6 +114,36 @@ func TestDashboardQueriesUseContractMetrics(t *testing.T) {
 				checkExpr(t, target.Expr)
 			}
 		})
+	}
+}
+
+// knownLabelValues lists, for the enum labels of the contract, the values
+// the probe package defines. Alerts on a misspelt check would never fire.
+var knownLabelValues = map[string][]string{
+	"check": {
+		string(probe.CheckResolve), string(probe.CheckConnect), string(probe.CheckTLS),
+		string(probe.CheckALPN), string(probe.CheckGRPCHealth), string(probe.CheckMilvus),
+		string(probe.CheckHealthz), string(probe.CheckCanary),
+	},
+	"status": {
+		string(probe.StatusPass), string(probe.StatusFail),
+		string(probe.StatusWarn), string(probe.StatusSkip),
+	},
+	"reason": {string(probe.ReasonTLSPinMismatch)},
+}
+
+// checkLabelValues checks that each value a matcher of an enum label names
+// is a value the probe exports; a regular expression is split at "|".
+func checkLabelValues(t *testing.T, selector *parser.VectorSelector) {
+	t.Helper()
+	for _, matcher := range selector.LabelMatchers {
+		values, ok := knownLabelValues[matcher.Name]
+		if !ok {
+			continue
+		}
+		for _, value := range strings.Split(matcher.Value, "|") {
+			assert.Contains(t, values, value, "label %s in %s", matcher.Name, selector)
+		}
 	}
 }
 
