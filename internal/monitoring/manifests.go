@@ -80,18 +80,9 @@ func Manifests(namespace, release string) (map[string][]byte, error) {
 	return out, nil
 }
 
-// validateName checks that a value can be part of a Kubernetes object name.
-// The probe's objects are named RELEASE-milvus-l7-probe-dashboard, so the
-// release leaves room for that suffix within the 63 characters of a label.
+// validateName checks that a namespace or release is a DNS-1123 label, as a
+// namespace name and the app.kubernetes.io/instance label value must be.
 func validateName(field, value string) error {
-	maxLen := validation.DNS1123LabelMaxLength
-	if field == "release" {
-		maxLen -= len("-milvus-l7-probe-dashboard")
-	}
-	if len(value) > maxLen {
-		return fmt.Errorf("%s %q: longer than %d characters; use a shorter name",
-			field, value, maxLen)
-	}
 	if errs := validation.IsDNS1123Label(value); len(errs) > 0 {
 		return fmt.Errorf("%s %q: invalid: %s", field, value, strings.Join(errs, "; "))
 	}
@@ -99,7 +90,7 @@ func validateName(field, value string) error {
 }
 
 // rulesBody returns the rule source without its leading comment block,
-// which speaks of the source file itself.
+// because it describes the source file itself.
 func rulesBody() []byte {
 	lines := strings.SplitAfter(string(rulesSource), "\n")
 	start := 0

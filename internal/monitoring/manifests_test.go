@@ -123,7 +123,7 @@ func TestManifestsRejectInvalidNames(t *testing.T) {
 		{"empty namespace", "", "prod", `namespace "": invalid`},
 		{"upper case release", "milvus", "Prod", `release "Prod": invalid`},
 		{"underscore namespace", "my_ns", "prod", `namespace "my_ns": invalid`},
-		{"release too long", "milvus", strings.Repeat("r", 38), "longer than 37 characters"},
+		{"release too long", "milvus", strings.Repeat("r", 64), "no more than 63 characters"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
