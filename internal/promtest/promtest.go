@@ -4,12 +4,10 @@
 package promtest
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -17,7 +15,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -56,9 +53,10 @@ type Prometheus struct {
 	// URL is the base URL of the server, e.g. http://127.0.0.1:40113.
 	URL string
 
-	cmd  *exec.Cmd
-	logs *lockedBuffer
-	done chan struct{}
+	cmd    *exec.Cmd
+	logs   *logWriter
+	client *http.Client
+	done   chan struct{}
 }
 
 // Alert is one active alert as /api/v1/alerts returns it.
@@ -83,21 +81,22 @@ func Start(t testing.TB, opts Options) *Prometheus {
 	dir := t.TempDir()
 	configPath := writeConfig(t, dir, opts)
 
-	p := &Prometheus{logs: &lockedBuffer{}, done: make(chan struct{})}
+	address := make(chan string, 1)
+	p := &Prometheus{
+		logs:   &logWriter{address: address},
+		client: &http.Client{Transport: &http.Transport{}},
+		done:   make(chan struct{}),
+	}
 	p.cmd = exec.Command(binary,
 		"--config.file="+configPath,
 		"--storage.tsdb.path="+filepath.Join(dir, "data"),
 		"--web.listen-address=127.0.0.1:0",
 	)
-	stderr, err := p.cmd.StderrPipe()
-	if err != nil {
-		t.Fatalf("prometheus stderr pipe: %v", err)
-	}
+	p.cmd.Stdout = p.logs
+	p.cmd.Stderr = p.logs
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", binary, err)
 	}
-	address := make(chan string, 1)
-	go p.readLogs(stderr, address)
 	go func() {
 		_ = p.cmd.Wait()
 		close(p.done)
@@ -167,23 +166,6 @@ func writeConfig(t testing.TB, dir string, opts Options) string {
 	return path
 }
 
-var listenPattern = regexp.MustCompile(`msg="Listening on" address=(\S+)`)
-
-// readLogs copies the server's log into p.logs and sends the address of the
-// first "Listening on" line.
-func (p *Prometheus) readLogs(r io.Reader, address chan<- string) {
-	scanner := bufio.NewScanner(r)
-	sent := false
-	for scanner.Scan() {
-		line := scanner.Text()
-		p.logs.WriteLine(line)
-		if m := listenPattern.FindStringSubmatch(line); m != nil && !sent {
-			address <- m[1]
-			sent = true
-		}
-	}
-}
-
 func (p *Prometheus) waitReady(t testing.TB, address <-chan string) {
 	t.Helper()
 	deadline := time.NewTimer(startTimeout)
@@ -198,7 +180,7 @@ func (p *Prometheus) waitReady(t testing.TB, address <-chan string) {
 	}
 
 	err := Eventually(startTimeout, func() (bool, error) {
-		resp, err := http.Get(p.URL + "/-/ready")
+		resp, err := p.client.Get(p.URL + "/-/ready")
 		if err != nil {
 			return false, nil
 		}
@@ -213,6 +195,7 @@ func (p *Prometheus) waitReady(t testing.TB, address <-chan string) {
 // stop ends the server with SIGTERM, and with SIGKILL if it is still running
 // after 10 seconds.
 func (p *Prometheus) stop(t testing.TB) {
+	defer p.client.CloseIdleConnections()
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-p.done:
@@ -268,7 +251,7 @@ func (p *Prometheus) get(ctx context.Context, path string, data any) error {
 	if err != nil {
 		return err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := p.client.Do(req)
 	if err != nil {
 		return err
 	}
@@ -309,22 +292,33 @@ func Eventually(timeout time.Duration, condition func() (bool, error)) error {
 	}
 }
 
-// lockedBuffer collects log lines written by one goroutine and read by
-// another.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+var listenPattern = regexp.MustCompile(`msg="Listening on" address=(\S+)`)
+
+// logWriter collects the server's log, written by the exec package's copy
+// goroutine and read by the test, and sends the address of the first
+// "Listening on" line.
+type logWriter struct {
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	address chan<- string
+	sent    bool
 }
 
-func (b *lockedBuffer) WriteLine(line string) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf.WriteString(line)
-	b.buf.WriteByte('\n')
+func (w *logWriter) Write(data []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(data)
+	if !w.sent {
+		if m := listenPattern.FindSubmatch(w.buf.Bytes()); m != nil {
+			w.address <- string(m[1])
+			w.sent = true
+		}
+	}
+	return len(data), nil
 }
 
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return strings.Clone(b.buf.String())
+func (w *logWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
 }
