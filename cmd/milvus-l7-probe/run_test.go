@@ -17,11 +17,9 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-)
 
-// promtool is the Debian package's binary (prometheus 2.42), which
-// .ci/install-prometheus.sh installs.
-const promtool = "/usr/bin/promtool"
+	"github.com/milvus-l7-probe/milvus-l7-probe/internal/promtest"
+)
 
 // startSilentServer accepts TCP connections and never writes to them.
 func startSilentServer(t *testing.T) string {
@@ -143,6 +141,8 @@ targets:
 	}
 
 	t.Run("promtool check metrics", func(t *testing.T) {
+		promtool, err := exec.LookPath("promtool")
+		require.NoError(t, err, "promtool comes with prometheus: %s", promtest.InstallHint)
 		cmd := exec.Command(promtool, "check", "metrics")
 		cmd.Stdin = bytes.NewReader(body)
 		out, err := cmd.CombinedOutput()
