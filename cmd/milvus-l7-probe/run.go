@@ -8,6 +8,7 @@ import (
 	"runtime"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/exporter-toolkit/web"
 	"github.com/spf13/cobra"
 
@@ -137,6 +138,9 @@ func (o *runOptions) load() (*config.Config, []scheduler.Target, error) {
 
 func (o *runOptions) run() error {
 	reg := prometheus.NewRegistry()
+	// The Go and process series show the agent's own resource use, which a
+	// long-running sidecar must keep flat.
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	rec, err := metrics.NewRecorder(reg, metrics.BuildInfo{
 		Version: version, Revision: commit, GoVersion: runtime.Version(),
 	})

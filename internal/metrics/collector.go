@@ -1,6 +1,8 @@
 package metrics
 
 import (
+	"regexp"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/milvus-l7-probe/milvus-l7-probe/probe"
@@ -106,4 +108,35 @@ func boolValue(b bool) float64 {
 		return 1
 	}
 	return 0
+}
+
+// Names returns the name of every metric a Recorder exports, in the order
+// the Recorder describes them; a histogram appears by its base name.
+func Names() []string {
+	rec, err := NewRecorder(prometheus.NewRegistry(), BuildInfo{})
+	if err != nil {
+		panic(err) // a fresh registry never rejects the Recorder
+	}
+	descs := make(chan *prometheus.Desc, 64)
+	go func() {
+		rec.Describe(descs)
+		close(descs)
+	}()
+	var names []string
+	for d := range descs {
+		names = append(names, fqName(d))
+	}
+	return names
+}
+
+// fqNamePattern finds the metric name in a Desc's String, the only place
+// client_golang exposes it.
+var fqNamePattern = regexp.MustCompile(`fqName: "([^"]+)"`)
+
+func fqName(d *prometheus.Desc) string {
+	m := fqNamePattern.FindStringSubmatch(d.String())
+	if m == nil {
+		return ""
+	}
+	return m[1]
 }
