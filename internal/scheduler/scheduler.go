@@ -21,8 +21,7 @@ import (
 type Prober func(ctx context.Context, t probe.Target) probe.Report
 
 // Observer receives every finished report. Forget is called when a target
-// is removed or changed, after which Observe is no longer called with the
-// old target's reports.
+// is removed, after which Observe is no longer called for it.
 type Observer interface {
 	Observe(target string, r probe.Report)
 	Forget(target string)
@@ -76,9 +75,11 @@ func New(opts Options) *Scheduler {
 }
 
 // Apply makes targets the set being probed: it starts new targets, stops
-// removed ones, and restarts changed ones. Removed and changed targets are
-// forgotten by the Observer. Apply does not wait for stopped workers, so a
-// hung probe cannot delay it. An invalid set changes nothing.
+// removed ones, and restarts changed ones. Removed targets are forgotten
+// by the Observer. Changed ones are not: their series stay until the first
+// cycle of the new settings replaces them, so a reload leaves no gap and
+// resets no counter. Apply does not wait for stopped workers, so a hung
+// probe cannot delay it. An invalid set changes nothing.
 func (s *Scheduler) Apply(targets []Target) error {
 	if err := Validate(targets); err != nil {
 		return err
@@ -94,8 +95,15 @@ func (s *Scheduler) Apply(targets []Target) error {
 		wanted[t.Name] = t
 	}
 	for name, w := range s.workers {
-		if t, ok := wanted[name]; !ok || !equal(t, w.target) {
-			s.removeLocked(w)
+		t, ok := wanted[name]
+		switch {
+		case !ok:
+			s.stopLocked(w)
+			s.opts.Observer.Forget(name)
+			w.logger.Info("target removed")
+		case !equal(t, w.target):
+			s.stopLocked(w)
+			w.logger.Info("target changed; restarting its probes")
 		}
 	}
 	for _, t := range targets {
@@ -107,11 +115,11 @@ func (s *Scheduler) Apply(targets []Target) error {
 	return nil
 }
 
-func (s *Scheduler) removeLocked(w *worker) {
+// stopLocked cancels w and drops it from the current workers, so its
+// reports are no longer recorded.
+func (s *Scheduler) stopLocked(w *worker) {
 	w.cancel()
 	delete(s.workers, w.target.Name)
-	s.opts.Observer.Forget(w.target.Name)
-	w.logger.Info("target removed")
 }
 
 func (s *Scheduler) startLocked(t Target) {
@@ -119,6 +127,7 @@ func (s *Scheduler) startLocked(t Target) {
 	w := newWorker(t, cancel, s.opts)
 	s.workers[t.Name] = w
 	s.running[w] = struct{}{}
+	w.logger.Info("target started", "interval", t.Interval, "timeout", t.Timeout)
 	go func() {
 		w.run(ctx, s.record)
 		s.mu.Lock()
@@ -129,8 +138,8 @@ func (s *Scheduler) startLocked(t Target) {
 }
 
 // record hands a finished report to the Observer unless its worker was
-// removed or replaced meanwhile. The check and Forget in removeLocked both
-// hold mu, so a removed target's series never come back.
+// removed or replaced meanwhile. The check and Forget in Apply both hold
+// mu, so a removed target's series never come back.
 func (s *Scheduler) record(w *worker, report probe.Report) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
