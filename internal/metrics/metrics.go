@@ -24,7 +24,7 @@ type BuildInfo struct {
 
 // Recorder keeps the latest report of every target and exports it as
 // Prometheus series. Gauges are computed from the stored reports at scrape
-// time, so a scrape never sees half of one report and half of the next.
+// time, so a scrape never mixes two reports of one target.
 // Counters and histograms accumulate across cycles.
 type Recorder struct {
 	now func() time.Time

@@ -90,12 +90,12 @@ func (s *Scheduler) Apply(targets []Target) error {
 	if s.stopped {
 		return ErrStopped
 	}
-	wanted := make(map[string]Target, len(targets))
+	desired := make(map[string]Target, len(targets))
 	for _, t := range targets {
-		wanted[t.Name] = t
+		desired[t.Name] = t
 	}
 	for name, w := range s.workers {
-		t, ok := wanted[name]
+		t, ok := desired[name]
 		switch {
 		case !ok:
 			s.stopLocked(w)
