@@ -171,13 +171,22 @@ func TestRunInvalidFirstConfig(t *testing.T) {
 	assert.Error(t, err, "the listener must be closed")
 }
 
-func TestRunShutdownWithHungTarget(t *testing.T) {
+func TestRunHungTarget(t *testing.T) {
 	path := filepath.Join(t.TempDir(), targetsFile)
 	writeTargets(t, path, "hung", "fast")
 	targets := newFakeTargets()
 	targets.hang["hung"] = true
 	d := startDaemon(t, Options{Load: fileLoader(path)}, targets)
 	waitTargets(t, d, "fast")
+
+	code, body := get(t, d.url+"/readyz")
+	assert.Equal(t, http.StatusServiceUnavailable, code, "hung target has not finished a cycle")
+	assert.Contains(t, body, "not ready")
+	code, _ = get(t, d.url+"/healthz")
+	assert.Equal(t, http.StatusOK, code)
+	start := time.Now()
+	scrape(t, d.url)
+	assert.Less(t, time.Since(start), time.Second, "a scrape must not wait for a hung probe")
 
 	took, err := d.stop()
 	require.NoError(t, err)

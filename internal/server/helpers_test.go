@@ -30,8 +30,8 @@ import (
 const targetsFile = "targets.txt"
 
 // fileLoader reads one target name per line from path, or from
-// path/targets.txt when path is a directory. A line "invalid" makes the
-// config invalid.
+// path/targets.txt when path is a directory, and makes each a testTarget.
+// A line "invalid" makes the config invalid.
 func fileLoader(path string) Loader {
 	return func() ([]scheduler.Target, error) {
 		if info, err := os.Stat(path); err == nil && info.IsDir() {
@@ -50,14 +50,24 @@ func fileLoader(path string) Loader {
 				return nil, errors.New("config is invalid")
 			}
 			if name != "" {
-				targets = append(targets, scheduler.Target{
-					Name: name, Interval: 50 * time.Millisecond, Timeout: 40 * time.Millisecond,
-					Probe: probe.Target{Name: name},
-				})
+				targets = append(targets, testTarget(name))
 			}
 		}
 		return targets, lines.Err()
 	}
+}
+
+// testTarget probes every 50 ms, except targets named hung*, whose
+// timeout is long enough to stay in flight for the whole test.
+func testTarget(name string) scheduler.Target {
+	t := scheduler.Target{
+		Name: name, Interval: 50 * time.Millisecond, Timeout: 40 * time.Millisecond,
+		Probe: probe.Target{Name: name},
+	}
+	if strings.HasPrefix(name, "hung") {
+		t.Interval, t.Timeout = time.Hour, 59*time.Minute
+	}
+	return t
 }
 
 func writeTargets(t *testing.T, path string, names ...string) {
