@@ -69,7 +69,7 @@ func Run(ctx context.Context, opts Options) error {
 			JitterFraction: opts.JitterFraction, Seed: opts.Seed,
 		}),
 	}
-	if err := d.reload(); err != nil {
+	if err := d.loadFirst(); err != nil {
 		opts.Listener.Close()
 		return errors.Join(fmt.Errorf("load config: %w", err), d.sched.Stop(ctx))
 	}
@@ -184,24 +184,47 @@ func (d *daemon) reloadFromHTTP(context.Context) error {
 	return d.reload()
 }
 
-// reload loads the config and applies its targets. An invalid config
+// loadFirst loads the config at start. Its error ends the daemon, so it is
+// returned rather than logged.
+func (d *daemon) loadFirst() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n, err := d.apply()
+	if err != nil {
+		return err
+	}
+	d.logger.Info("config loaded", "targets", n)
+	return nil
+}
+
+// reload loads the config again and applies its targets. An invalid config
 // keeps the running targets, logs the error and sets the reload gauge to 0.
 func (d *daemon) reload() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	targets, err := d.load()
-	if err == nil {
-		err = d.sched.Apply(targets)
-	}
+	n, err := d.apply()
 	if err != nil {
 		d.rec.SetReload(false, time.Now())
-		d.logger.Error("config load failed; keeping the previous targets", "err", err)
+		d.logger.Error("config reload failed; keeping the previous targets", "err", err)
 		return err
+	}
+	d.logger.Info("config reloaded", "targets", n)
+	return nil
+}
+
+// apply loads the config, hands its targets to the scheduler and records
+// the success. It returns the number of targets.
+func (d *daemon) apply() (int, error) {
+	targets, err := d.load()
+	if err != nil {
+		return 0, err
+	}
+	if err := d.sched.Apply(targets); err != nil {
+		return 0, err
 	}
 	d.rec.SetReload(true, time.Now())
 	d.rec.SetTargets(len(targets))
-	d.logger.Info("config loaded", "targets", len(targets))
-	return nil
+	return len(targets), nil
 }
 
 // shutdown stops the probes and the HTTP server at the same time, both
