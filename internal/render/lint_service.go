@@ -45,15 +45,15 @@ func lintAnnotationsPresent(base Finding, svc *corev1.Service) []Finding {
 	return findings
 }
 
-// ingressPortName returns the name of the Service port that the Ingress
-// routes to, or the port 19530 when no Ingress in m names svc.
+// ingressPortName returns the name of the Service port 19530 that an
+// Ingress routes to. Backends on other ports are skipped, because the rule
+// ingress-backend-port reports them.
 func ingressPortName(m *Manifests, svc *corev1.Service) (string, bool) {
 	for _, b := range ingressBackendsFor(m, svc) {
 		if b.Port.Name != "" {
-			return b.Port.Name, true
-		}
-		if p := servicePortByNumber(svc, b.Port.Number); p != nil {
-			return p.Name, true
+			if p := servicePortByName(svc, b.Port.Name); p != nil && p.Port == MilvusGRPCPort {
+				return b.Port.Name, true
+			}
 		}
 	}
 	if p := servicePortByNumber(svc, MilvusGRPCPort); p != nil {
