@@ -120,6 +120,9 @@ func (o *Options) Validate() error {
 			return fmt.Errorf("%s %q is invalid: use at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit", n.flag, n.value)
 		}
 	}
+	if !validSchedule(o.ProbeCheckSchedule) {
+		return fmt.Errorf("--check-schedule %q is invalid: use five cron fields or a macro such as @hourly, e.g. \"*/10 * * * *\"", o.ProbeCheckSchedule)
+	}
 	if !strings.Contains(o.Address, ":") {
 		return fmt.Errorf("--address %q: missing port; use HOST:PORT, e.g. 34.1.2.3:443", o.Address)
 	}
@@ -140,4 +143,13 @@ func ValidateDomain(domain string) error {
 		return fmt.Errorf("domain %q is invalid: use a DNS name with at least two labels of letters, digits and '-', such as my-release.milvus.io", domain)
 	}
 	return nil
+}
+
+// validSchedule accepts the forms a CronJob schedule takes: five fields, or
+// a macro such as @hourly. The API server checks the fields themselves.
+func validSchedule(schedule string) bool {
+	if strings.HasPrefix(schedule, "@") {
+		return len(schedule) > 1 && !strings.ContainsAny(schedule, " \t")
+	}
+	return len(strings.Fields(schedule)) == 5
 }
