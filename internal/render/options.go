@@ -101,9 +101,6 @@ func (o *Options) Validate() error {
 	if o.CertMode != CertSelfManaged && o.CertMode != CertGoogleManaged {
 		return fmt.Errorf("--cert-mode %q is invalid: use %s or %s", o.CertMode, CertSelfManaged, CertGoogleManaged)
 	}
-	if err := ValidateDomain(o.Domain); err != nil {
-		return fmt.Errorf("--domain: %w", err)
-	}
 	names := []struct{ flag, value string }{
 		{"--release", o.Release},
 		{"--namespace", o.Namespace},
@@ -119,6 +116,9 @@ func (o *Options) Validate() error {
 		if len(n.value) > 63 || !dns1123Label.MatchString(n.value) {
 			return fmt.Errorf("%s %q is invalid: use at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit", n.flag, n.value)
 		}
+	}
+	if err := ValidateDomain(o.Domain); err != nil {
+		return fmt.Errorf("--domain: %w", err)
 	}
 	if !validSchedule(o.ProbeCheckSchedule) {
 		return fmt.Errorf("--check-schedule %q is invalid: use five cron fields or a macro such as @hourly, e.g. \"*/10 * * * *\"", o.ProbeCheckSchedule)
