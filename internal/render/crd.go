@@ -46,9 +46,9 @@ type HealthCheckConfig struct {
 }
 
 // ManagedCertificate is a Google-managed certificate, written from the
-// published schema of managedcertificates.networking.gke.io v1
-// (GoogleCloudPlatform/gke-managed-certs, deploy/managedcertificates-crd.yaml
-// and pkg/apis/networking.gke.io/v1). No Go module on the proxy publishes it.
+// published v1 API of managedcertificates.networking.gke.io
+// (GoogleCloudPlatform/gke-managed-certs, pkg/apis/networking.gke.io/v1/types.go).
+// No Go module on the proxy publishes it.
 type ManagedCertificate struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`

@@ -16,8 +16,8 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// Severity says whether a finding breaks the setup (error) or may break it,
-// depending on objects that lint did not see (warning).
+// Severity is error when a finding breaks the setup, and warning when it
+// may break it, depending on objects that lint did not see.
 type Severity string
 
 // The severities of a finding.
@@ -92,7 +92,7 @@ func (m *Manifests) ReadManifests(r io.Reader, source string) error {
 	}
 }
 
-// typeHeader is the part of every document that says what it is.
+// typeHeader is the part of every document that names its type.
 type typeHeader struct {
 	APIVersion string            `json:"apiVersion"`
 	Kind       string            `json:"kind"`

@@ -25,7 +25,7 @@ func lintServices(m *Manifests) []Finding {
 
 func lintAnnotationsPresent(base Finding, svc *corev1.Service) []Finding {
 	want := ServiceAnnotations(Options{BackendConfigName: "NAME"})
-	why := map[string]string{
+	reasons := map[string]string{
 		AnnotationAppProtocols:  "without it the load balancer speaks HTTP/1.1 to Milvus, which gRPC cannot use",
 		AnnotationBackendConfig: "without it the load balancer's health check probes the serving port and never passes",
 		AnnotationNEG:           "without it the Ingress uses instance groups and node ports instead of container-native load balancing to the pods",
@@ -38,7 +38,7 @@ func lintAnnotationsPresent(base Finding, svc *corev1.Service) []Finding {
 		f := base
 		f.Rule = "service-annotation-missing"
 		f.Path, f.Value = annotationPath(key), "<unset>"
-		f.Message = "the annotation is missing: " + why[key]
+		f.Message = "the annotation is missing: " + reasons[key]
 		f.Fix = fmt.Sprintf("add %s: '%s'", key, want[key])
 		findings = append(findings, f)
 	}

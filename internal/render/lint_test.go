@@ -124,20 +124,32 @@ func TestLintEveryFixtureIsTested(t *testing.T) {
 	assert.Len(t, entries, 20, "add a case to TestLintFixtures for each new fixture")
 }
 
-func TestLintOrdersErrorsFirst(t *testing.T) {
-	findings := lintFixture(t, "service-backend-config-missing.yaml")
-	findings = append(findings, lintFixture(t, "backendconfig-health-check.yaml")...)
+func readFixtures(t *testing.T, names ...string) *Manifests {
+	t.Helper()
 	var m Manifests
-	for _, name := range []string{"service-backend-config-missing.yaml", "backendconfig-no-health-check.yaml"} {
+	for _, name := range names {
 		f, err := os.Open(filepath.Join(lintFixtures, name))
 		require.NoError(t, err)
 		require.NoError(t, m.ReadManifests(f, name))
-		f.Close()
+		require.NoError(t, f.Close())
 	}
-	sorted := Lint(&m)
-	require.Len(t, sorted, 1, "the BackendConfig of the second file satisfies the reference of the first")
-	assert.Equal(t, SeverityError, sorted[0].Severity)
+	return &m
+}
+
+func TestLintOrdersErrorsFirst(t *testing.T) {
+	findings := Lint(readFixtures(t, "service-backend-config-missing.yaml", "values-tlsmode-mutual.yaml"))
+	require.Len(t, findings, 2)
+	assert.Equal(t, SeverityError, findings[0].Severity)
+	assert.Equal(t, "values-tlsmode-mutual", findings[0].Rule)
+	assert.Equal(t, SeverityWarning, findings[1].Severity)
 	assert.True(t, HasErrors(findings))
+	assert.False(t, HasErrors(findings[1:]))
+}
+
+func TestLintResolvesAcrossFiles(t *testing.T) {
+	findings := Lint(readFixtures(t, "service-backend-config-missing.yaml", "backendconfig-no-health-check.yaml"))
+	require.Len(t, findings, 1, "the BackendConfig of the second file satisfies the first file's reference")
+	assert.Equal(t, "backendconfig-health-check", findings[0].Rule)
 }
 
 func TestLintRejectsInvalidYAML(t *testing.T) {

@@ -9,7 +9,8 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// userYAMLPath is where the Milvus chart takes extra Milvus config from.
+// userYAMLPath is the values key of the extra Milvus config file that the
+// Milvus chart mounts as user.yaml.
 const userYAMLPath = "extraConfigFiles.user.yaml"
 
 // milvus26Tag matches image tags of Milvus 2.6, such as v2.6.3 or 2.6.0-rc1.

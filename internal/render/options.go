@@ -130,7 +130,8 @@ func (o *Options) Validate() error {
 }
 
 // domainPattern is the host name form that the ManagedCertificate CRD
-// accepts for spec.domains (gke-managed-certs, managedcertificates-crd.yaml).
+// accepts for spec.domains (gke-managed-certs,
+// deploy/managedcertificates-crd.yaml, the v1beta1 schema).
 var domainPattern = regexp.MustCompile(`^(([a-zA-Z0-9]+|[a-zA-Z0-9][-a-zA-Z0-9]*[a-zA-Z0-9])\.)+[a-zA-Z][-a-zA-Z0-9]*[a-zA-Z0-9]\.?$`)
 
 // ValidateDomain checks that domain is a fully qualified DNS name that an

@@ -13,8 +13,8 @@ import (
 )
 
 // File is one rendered output file. Apply marks Kubernetes objects that
-// kubectl apply accepts as they are; the others (Helm values, patches, the
-// plan, the probe config) are used by other commands.
+// kubectl apply accepts as they are. The other files (Helm values, patches,
+// the plan, the probe config) are input to helm, kubectl patch or the probe.
 type File struct {
 	Name    string
 	Content []byte
