@@ -69,7 +69,7 @@ preceded by the other files as YAML comments.`,
 	f.StringVar(&p.IngressName, "ingress-name", "", "name of the Ingress (default <release>-milvus)")
 	f.StringVar(&p.SecretName, "secret-name", "", "name of the TLS Secret (default <release>-milvus-tls)")
 	f.StringVar(&p.ManagedCertName, "managed-cert-name", "", "name of the ManagedCertificate (default <release>-milvus-cert)")
-	f.StringVar(&p.MilvusDeployment, "milvus-deployment", "", "Milvus Deployment that gets the probe sidecar: <release>-milvus-proxy in a cluster (default <release>-milvus-standalone)")
+	f.StringVar(&p.MilvusDeployment, "milvus-deployment", "", "Milvus Deployment that gets the probe sidecar; <release>-milvus-standalone for a standalone install (default <release>-milvus-proxy)")
 	f.StringVar(&p.ProbeName, "probe-name", "", "name of the probe's Deployment, Service and ConfigMap (default <release>-milvus-l7-probe)")
 	f.StringVar(&p.ProbeImage, "probe-image", render.DefaultProbeImage, "container image of the probe")
 	f.StringVar(&p.ProbeCheckSchedule, "check-schedule", "*/10 * * * *", "cron schedule of the CronJob's one-shot check")

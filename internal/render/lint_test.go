@@ -44,6 +44,7 @@ func TestLintFixtures(t *testing.T) {
 	}{
 		{"clean.yaml", nil},
 		{"values-rest-port-moved.yaml", nil},
+		{"values-rest-disabled.yaml", nil},
 		{"backendconfig-health-check.yaml", []want{
 			{"backendconfig-health-check", SeverityError, bc, "spec.healthCheck.port", "19530"},
 			{"backendconfig-health-check", SeverityError, bc, "spec.healthCheck.requestPath", "/"},
@@ -121,7 +122,7 @@ func TestLintFixtures(t *testing.T) {
 func TestLintEveryFixtureIsTested(t *testing.T) {
 	entries, err := os.ReadDir(lintFixtures)
 	require.NoError(t, err)
-	assert.Len(t, entries, 20, "add a case to TestLintFixtures for each new fixture")
+	assert.Len(t, entries, 21, "add a case to TestLintFixtures for each new fixture")
 }
 
 func readFixtures(t *testing.T, names ...string) *Manifests {

@@ -96,8 +96,11 @@ func lintRESTPort(base Finding, values, user map[string]any) []Finding {
 	if !milvus26Tag.MatchString(tagText) {
 		return nil
 	}
-	if enabled, ok := lookup(user, "proxy", "http", "enabled"); ok && fmt.Sprint(enabled) == "false" {
-		return nil
+	// The chart's own proxy.http.enabled value also turns REST off.
+	for _, tree := range []map[string]any{user, values} {
+		if enabled, ok := lookup(tree, "proxy", "http", "enabled"); ok && fmt.Sprint(enabled) == "false" {
+			return nil
+		}
 	}
 	if port, ok := lookup(user, "proxy", "http", "port"); ok {
 		if n, isInt := toInt(port); isInt && n != MilvusGRPCPort {

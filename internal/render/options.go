@@ -39,9 +39,10 @@ const (
 	// DefaultProbeImage is the container image of the probe in rendered
 	// manifests; --probe-image overrides it.
 	DefaultProbeImage = "ghcr.io/milvus-l7-probe/milvus-l7-probe:latest"
-	// milvusTLSMountPath is where the Helm values mount the TLS Secret into
-	// the Milvus pods.
-	milvusTLSMountPath = "/milvus/tls"
+	// milvusTLSMountPath is the folder in the Milvus pods that the TLS
+	// Secret is mounted at, the one in the TLS example of the Milvus Helm
+	// chart's values.yaml.
+	milvusTLSMountPath = "/etc/milvus/certs"
 )
 
 // Options are the values that one rendering is made from. Empty names take
@@ -80,7 +81,9 @@ func (o *Options) Complete() {
 	setDefault(&o.IngressName, o.Release+"-milvus")
 	setDefault(&o.SecretName, o.Release+"-milvus-tls")
 	setDefault(&o.ManagedCertName, o.Release+"-milvus-cert")
-	setDefault(&o.MilvusDeployment, o.Release+"-milvus-standalone")
+	// The Milvus chart installs a cluster by default (cluster.enabled: true),
+	// whose gRPC endpoint is the proxy Deployment.
+	setDefault(&o.MilvusDeployment, o.Release+"-milvus-proxy")
 	setDefault(&o.ProbeName, o.Release+"-milvus-l7-probe")
 	setDefault(&o.ProbeImage, DefaultProbeImage)
 	setDefault(&o.ProbeCheckSchedule, "*/10 * * * *")
