@@ -54,6 +54,7 @@ by ALPN, gRPC health, Milvus CheckHealth, and Milvus's /healthz on 9091.`,
 	root.SetOut(io.Out)
 	root.SetErr(io.Err)
 	root.AddCommand(
+		newCheckCommand(io),
 		newCertCommand(io),
 		newRenderCommand(io),
 		newLintCommand(io),
