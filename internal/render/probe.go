@@ -92,7 +92,7 @@ func daemonContainer(o Options, mounts []corev1.VolumeMount) corev1.Container {
 	return corev1.Container{
 		Name:            "milvus-l7-probe",
 		Image:           o.ProbeImage,
-		Args:            []string{"run", "--config", probeConfigPath, "--listen-address", fmt.Sprintf(":%d", ProbePort)},
+		Args:            []string{"run", "--config", probeConfigPath, fmt.Sprintf("--web.listen-address=:%d", ProbePort)},
 		Ports:           []corev1.ContainerPort{{Name: "probe-http", ContainerPort: ProbePort, Protocol: corev1.ProtocolTCP}},
 		ReadinessProbe:  httpGet("/readyz"),
 		LivenessProbe:   httpGet("/healthz"),

@@ -7,8 +7,9 @@ import (
 // ProbeConfig is the config file of milvus-l7-probe: the top-level keys are
 // the default target, and targets adds more with overrides.
 //
-// NOTE: this mirrors the schema that internal/config decodes; when the two
-// live on one branch, render should marshal the config package's type.
+// It mirrors config.File, which has mapstructure tags and time.Duration
+// fields and so does not marshal to this YAML. TestProbeConfigLoads feeds
+// the rendered file to config.Load, so the two cannot drift apart.
 type ProbeConfig struct {
 	Address           string        `json:"address"`
 	ServerName        string        `json:"server_name"`
