@@ -117,7 +117,8 @@ func TestRenderDecodesStrictly(t *testing.T) {
 					kinds[decodeStrict(t, f.Name, doc)]++
 				}
 			}
-			assert.Equal(t, 3, kinds["ConfigMap"]+kinds["Service"]-1, "two ConfigMaps and the probe Service, besides the Service patch")
+			assert.Equal(t, 2, kinds["ConfigMap"], "the probe's and the sidecar's config")
+			assert.Equal(t, 2, kinds["Service"], "the probe Service and the Milvus Service patch")
 			assert.Equal(t, 2, kinds["Deployment"], "probe Deployment and sidecar patch")
 			assert.Equal(t, 1, kinds["CronJob"])
 			assert.Equal(t, 1, kinds["Ingress"])
