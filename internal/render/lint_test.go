@@ -100,6 +100,9 @@ func TestLintFixtures(t *testing.T) {
 		{"values-user-yaml-invalid.yaml", []want{
 			{"values-user-yaml-invalid", SeverityError, "HelmValues/values-user-yaml-invalid.yaml#1", "extraConfigFiles.user.yaml", "- common.security.tlsMode=1"},
 		}},
+		{"values-split-files.yaml", []want{
+			{"values-rest-port-shared", SeverityError, "HelmValues/values-split-files.yaml#2", "extraConfigFiles.user.yaml: proxy.http.port", "<unset> (shares 19530), image.all.tag v2.6.1"},
+		}},
 		{"kubectl-list.yaml", []want{
 			{"backendconfig-health-check", SeverityError, bc, "spec.healthCheck.port", "19530"},
 		}},
@@ -122,7 +125,7 @@ func TestLintFixtures(t *testing.T) {
 func TestLintEveryFixtureIsTested(t *testing.T) {
 	entries, err := os.ReadDir(lintFixtures)
 	require.NoError(t, err)
-	assert.Len(t, entries, 21, "add a case to TestLintFixtures for each new fixture")
+	assert.Len(t, entries, 22, "add a case to TestLintFixtures for each new fixture")
 }
 
 func readFixtures(t *testing.T, names ...string) *Manifests {

@@ -16,10 +16,48 @@ const userYAMLPath = "extraConfigFiles.user.yaml"
 // milvus26Tag matches image tags of Milvus 2.6, such as v2.6.3 or 2.6.0-rc1.
 var milvus26Tag = regexp.MustCompile(`^v?2\.6(\.|$|-)`)
 
+// valuesInput holds the facts that the values rules need from the whole
+// input.
+// helm install -f a.yaml -f b.yaml merges maps, so one file may set the
+// image tag and another the TLS mode, but a later user.yaml string
+// replaces an earlier one as a whole.
+type valuesInput struct {
+	// http2 is set when a Service or service.annotations in the input gives
+	// a port the HTTP2 app protocol.
+	http2 bool
+	// tlsOn is set when some values document turns TLS on in user.yaml.
+	tlsOn bool
+	// imageTag is image.all.tag of the last values document that sets it.
+	imageTag string
+	// restDisabled is set when some values document sets the chart's
+	// proxy.http.enabled to false.
+	restDisabled bool
+}
+
+func newValuesInput(m *Manifests) valuesInput {
+	input := valuesInput{http2: hasHTTP2AppProtocol(m)}
+	for _, v := range m.Values {
+		if tag, ok := lookup(v.Value, "image", "all", "tag"); ok {
+			input.imageTag = fmt.Sprint(tag)
+		}
+		if enabled, ok := lookup(v.Value, "proxy", "http", "enabled"); ok && fmt.Sprint(enabled) == "false" {
+			input.restDisabled = true
+		}
+		user, finding := userConfig(Finding{}, v.Value)
+		if finding == nil {
+			mode, _ := lookup(user, "common", "security", "tlsMode")
+			if n, _ := toInt(mode); n > milvusTLSModeOff {
+				input.tlsOn = true
+			}
+		}
+	}
+	return input
+}
+
 // lintValues checks the TLS settings in every Helm values document of m.
 func lintValues(m *Manifests) []Finding {
 	var findings []Finding
-	http2 := hasHTTP2AppProtocol(m)
+	input := newValuesInput(m)
 	for _, v := range m.Values {
 		base := Finding{Severity: SeverityError, Object: "HelmValues/" + v.Source, Source: v.Source}
 		if mode, ok := lookup(v.Value, "common", "security", "tlsMode"); ok {
@@ -35,7 +73,7 @@ func lintValues(m *Manifests) []Finding {
 			findings = append(findings, *userFinding)
 			continue
 		}
-		findings = append(findings, lintTLSMode(base, v.Value, user, http2)...)
+		findings = append(findings, lintTLSMode(base, user, input)...)
 	}
 	return findings
 }
@@ -63,7 +101,7 @@ func userConfig(base Finding, values map[string]any) (map[string]any, *Finding) 
 	return user, nil
 }
 
-func lintTLSMode(base Finding, values, user map[string]any, http2 bool) []Finding {
+func lintTLSMode(base Finding, user map[string]any, input valuesInput) []Finding {
 	modePath := userYAMLPath + ": common.security.tlsMode"
 	raw, set := lookup(user, "common", "security", "tlsMode")
 	mode, _ := toInt(raw)
@@ -77,30 +115,25 @@ func lintTLSMode(base Finding, values, user map[string]any, http2 bool) []Findin
 		base.Message = "tlsMode 2 is mutual TLS: Milvus demands a client certificate, which the load balancer cannot present, so every request fails"
 		base.Fix = "set tlsMode: 1 (server-side TLS)"
 		return []Finding{base}
-	case mode == milvusTLSModeOff && http2:
+	case mode == milvusTLSModeOff && input.http2 && (set || !input.tlsOn):
 		base.Rule = "values-tlsmode-off"
 		base.Message = "Milvus serves plaintext while the Service's app-protocols says HTTP2, and the load balancer speaks HTTP/2 to backends only over TLS, so every request fails (502)"
 		base.Fix = "set tlsMode: 1 in extraConfigFiles.user.yaml"
 		return []Finding{base}
 	case mode > milvusTLSModeOff:
-		return lintRESTPort(base, values, user)
+		return lintRESTPort(base, user, input)
 	}
 	return nil
 }
 
 // lintRESTPort flags Milvus 2.6 with TLS on while the REST server shares
 // the gRPC port: the proxy then stops at start-up with "tls mode must be 0".
-func lintRESTPort(base Finding, values, user map[string]any) []Finding {
-	tag, _ := lookup(values, "image", "all", "tag")
-	tagText, _ := tag.(string)
-	if !milvus26Tag.MatchString(tagText) {
+func lintRESTPort(base Finding, user map[string]any, input valuesInput) []Finding {
+	if !milvus26Tag.MatchString(input.imageTag) || input.restDisabled {
 		return nil
 	}
-	// The chart's own proxy.http.enabled value also turns REST off.
-	for _, tree := range []map[string]any{user, values} {
-		if enabled, ok := lookup(tree, "proxy", "http", "enabled"); ok && fmt.Sprint(enabled) == "false" {
-			return nil
-		}
+	if enabled, ok := lookup(user, "proxy", "http", "enabled"); ok && fmt.Sprint(enabled) == "false" {
+		return nil
 	}
 	if port, ok := lookup(user, "proxy", "http", "port"); ok {
 		if n, isInt := toInt(port); isInt && n != MilvusGRPCPort {
@@ -108,7 +141,7 @@ func lintRESTPort(base Finding, values, user map[string]any) []Finding {
 		}
 	}
 	base.Rule = "values-rest-port-shared"
-	base.Path, base.Value = userYAMLPath+": proxy.http.port", "<unset> (shares 19530), image.all.tag "+tagText
+	base.Path, base.Value = userYAMLPath+": proxy.http.port", "<unset> (shares 19530), image.all.tag "+input.imageTag
 	base.Message = `Milvus 2.6 with TLS on does not start while its REST server shares port 19530: the proxy exits with "tls mode must be 0"`
 	base.Fix = fmt.Sprintf("set proxy.http.port: %d in user.yaml, or proxy.http.enabled: false", MilvusRESTPort)
 	return []Finding{base}
