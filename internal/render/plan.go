@@ -30,13 +30,14 @@ func Plan(o Options) string {
 
 func planSteps(o Options) []planStep {
 	ns := o.Namespace
+	certCmd := fmt.Sprintf("milvus-l7-probe cert --domain %s --release %s --namespace %s --secret-out secret.yaml", o.Domain, o.Release, ns)
+	if o.SecretName != o.Release+"-milvus-tls" {
+		certCmd += " --secret-name " + o.SecretName
+	}
 	steps := []planStep{
 		{
-			title: "Create the backend certificate and its Secret (Milvus serves TLS on 19530 with it)",
-			commands: []string{
-				fmt.Sprintf("milvus-l7-probe cert --domain %s --release %s --namespace %s --secret-out secret.yaml", o.Domain, o.Release, ns),
-				"kubectl apply -f secret.yaml",
-			},
+			title:    "Create the backend certificate and its Secret (Milvus serves TLS on 19530 with it)",
+			commands: []string{certCmd, "kubectl apply -f secret.yaml"},
 			wait: fmt.Sprintf("`kubectl get secret %s -n %s` lists the Secret.", o.SecretName, ns),
 		},
 		{

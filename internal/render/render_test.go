@@ -236,7 +236,8 @@ func TestRenderOptionsRejected(t *testing.T) {
 }
 
 func TestRenderCustomNames(t *testing.T) {
-	files, err := Render(Options{Release: "prod", Namespace: "vector", Domain: "milvus.example.com", ServiceName: "milvus-gw"})
+	files, err := Render(Options{Release: "prod", Namespace: "vector", Domain: "milvus.example.com",
+		ServiceName: "milvus-gw", SecretName: "milvus-front"})
 	require.NoError(t, err)
 	var all strings.Builder
 	for _, f := range files {
@@ -244,7 +245,8 @@ func TestRenderCustomNames(t *testing.T) {
 	}
 	assert.Contains(t, all.String(), "name: milvus-gw")
 	assert.Contains(t, all.String(), "namespace: vector")
-	assert.Contains(t, all.String(), "secretName: prod-milvus-tls")
+	assert.Contains(t, all.String(), "secretName: milvus-front")
+	assert.Contains(t, all.String(), "--secret-out secret.yaml --secret-name milvus-front")
 	assert.Contains(t, all.String(), "host: milvus.example.com")
 	assert.NotContains(t, all.String(), "my-release")
 }
