@@ -38,7 +38,7 @@ func planSteps(o Options) []planStep {
 		{
 			title:    "Create the backend certificate and its Secret (Milvus serves TLS on 19530 with it)",
 			commands: []string{certCmd, "kubectl apply -f secret.yaml"},
-			wait: fmt.Sprintf("`kubectl get secret %s -n %s` lists the Secret.", o.SecretName, ns),
+			wait:     fmt.Sprintf("`kubectl get secret %s -n %s` lists the Secret.", o.SecretName, ns),
 		},
 		{
 			title:    "Install or upgrade Milvus with TLS mode 1 and a ClusterIP Service",
