@@ -7,9 +7,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/milvus-l7-probe/milvus-l7-probe/internal/monitoring"
 )
 
 // File is one rendered output file. Apply marks Kubernetes objects that
@@ -80,7 +83,33 @@ func Render(o Options) ([]File, error) {
 		}
 		files = append(files, File{Name: d.name, Content: content, Apply: d.apply})
 	}
+	monitoringFiles, err := monitoringFiles(o)
+	if err != nil {
+		return nil, err
+	}
+	files = append(files, monitoringFiles...)
 	files = append(files, File{Name: FilePlan, Content: []byte(Plan(o))})
+	return files, nil
+}
+
+// monitoringFiles returns the alert rules, monitors and dashboard for the
+// release, named with the prefix "monitoring-". They are not applied with
+// the rest because their kinds exist only where prometheus-operator and
+// Grafana's dashboard sidecar are installed.
+func monitoringFiles(o Options) ([]File, error) {
+	manifests, err := monitoring.Manifests(o.Namespace, o.Release)
+	if err != nil {
+		return nil, fmt.Errorf("render monitoring manifests: %w", err)
+	}
+	names := make([]string, 0, len(manifests))
+	for name := range manifests {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	files := make([]File, 0, len(names))
+	for _, name := range names {
+		files = append(files, File{Name: "monitoring-" + name, Content: manifests[name]})
+	}
 	return files, nil
 }
 

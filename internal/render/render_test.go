@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
@@ -92,6 +93,9 @@ func decodeStrict(t *testing.T, name string, doc []byte) string {
 		"Ingress":            &networkingv1.Ingress{},
 		"BackendConfig":      &BackendConfig{},
 		"ManagedCertificate": &ManagedCertificate{},
+		"PrometheusRule":     &monitoringv1.PrometheusRule{},
+		"ServiceMonitor":     &monitoringv1.ServiceMonitor{},
+		"PodMonitor":         &monitoringv1.PodMonitor{},
 	}
 	target, ok := targets[header.Kind]
 	switch {
@@ -117,7 +121,10 @@ func TestRenderDecodesStrictly(t *testing.T) {
 					kinds[decodeStrict(t, f.Name, doc)]++
 				}
 			}
-			assert.Equal(t, 2, kinds["ConfigMap"], "the probe's and the sidecar's config")
+			assert.Equal(t, 3, kinds["ConfigMap"], "the probe's and the sidecar's config, and the dashboard")
+			assert.Equal(t, 1, kinds["PrometheusRule"])
+			assert.Equal(t, 1, kinds["ServiceMonitor"])
+			assert.Equal(t, 1, kinds["PodMonitor"])
 			assert.Equal(t, 2, kinds["Service"], "the probe Service and the Milvus Service patch")
 			assert.Equal(t, 2, kinds["Deployment"], "probe Deployment and sidecar patch")
 			assert.Equal(t, 1, kinds["CronJob"])
