@@ -1,0 +1,78 @@
+package e2e
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/milvus-l7-probe/milvus-l7-probe/internal/rig"
+)
+
+// milvusVersion is what Milvus from the PyPI package milvus 2.3.5 reports.
+const milvusVersion = "v2.3.5-lite"
+
+func TestRigPymilvusThroughNginx(t *testing.T) {
+	tests := []struct {
+		name        string
+		milvus      *rig.SharedMilvus
+		upstreamTLS bool
+	}{
+		{name: "tls mode 0 behind grpc", milvus: plainMilvus},
+		{name: "tls mode 1 behind grpcs", milvus: tlsMilvus, upstreamTLS: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			backend := tt.milvus.Get(t)
+			front := rig.NewCert(t, serverName)
+			nginx := rig.StartNginx(t, rig.NginxOptions{
+				CertFile: front.CertFile, KeyFile: front.KeyFile,
+				Upstream: backend.Addr, UpstreamTLS: tt.upstreamTLS,
+			})
+
+			result := rig.RunPymilvus(t, rig.PymilvusOptions{
+				Address: nginx.Addr, ServerName: serverName, ServerPEM: front.CertFile,
+			})
+
+			assert.True(t, result.OK, "pymilvus error: %s", result.Error)
+			assert.Equal(t, milvusVersion, result.Version)
+		})
+	}
+}
+
+func TestRigPymilvusRejects(t *testing.T) {
+	backend := plainMilvus.Get(t)
+	front := rig.NewCert(t, serverName)
+	nginx := rig.StartNginx(t, rig.NginxOptions{
+		CertFile: front.CertFile, KeyFile: front.KeyFile, Upstream: backend.Addr,
+	})
+	// Another self-signed certificate for the same name: what a pin holds
+	// after the load balancer's certificate was replaced.
+	otherCert := rig.NewCert(t, serverName)
+
+	tests := []struct {
+		name       string
+		serverName string
+		serverPEM  string
+	}{
+		{name: "wrong server name", serverName: "wrong.example.com", serverPEM: front.CertFile},
+		{name: "wrong pinned cert", serverName: serverName, serverPEM: otherCert.CertFile},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			result := rig.RunPymilvus(t, rig.PymilvusOptions{
+				Address: nginx.Addr, ServerName: tt.serverName, ServerPEM: tt.serverPEM,
+				Timeout: 3 * time.Second,
+			})
+
+			require.False(t, result.OK, "pymilvus connected: %+v", result)
+			assert.Empty(t, result.Version)
+			assert.Equal(t, "MilvusException", result.ErrorType)
+			// pymilvus 3.0.2 gives the same text for every connection
+			// failure and hides the TLS cause.
+			assert.Equal(t, "<MilvusException: (code=2, message=Fail connecting to server on "+
+				nginx.Addr+", illegal connection params or server unavailable)>", result.Error)
+		})
+	}
+}
