@@ -1,6 +1,11 @@
 package e2e
 
 import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"net"
+	"os"
 	"testing"
 	"time"
 
@@ -75,4 +80,34 @@ func TestRigPymilvusRejects(t *testing.T) {
 				nginx.Addr+", illegal connection params or server unavailable)>", result.Error)
 		})
 	}
+}
+
+func TestRigMilvusTLSModes(t *testing.T) {
+	backendPEM, err := os.ReadFile(tlsMilvus.Options.CertFile)
+	require.NoError(t, err)
+	roots := x509.NewCertPool()
+	require.True(t, roots.AppendCertsFromPEM(backendPEM))
+	config := &tls.Config{
+		RootCAs: roots, ServerName: "milvus.default.svc.cluster.local", NextProtos: []string{"h2"},
+	}
+
+	t.Run("tls mode 1 serves TLS with h2", func(t *testing.T) {
+		conn, err := tls.Dial("tcp", tlsMilvus.Get(t).Addr, config)
+		require.NoError(t, err)
+		defer conn.Close()
+		assert.Equal(t, "h2", conn.ConnectionState().NegotiatedProtocol)
+	})
+	t.Run("tls mode 0 serves plain text", func(t *testing.T) {
+		dialer := &tls.Dialer{Config: config, NetDialer: &net.Dialer{Timeout: 5 * time.Second}}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		conn, err := dialer.DialContext(ctx, "tcp", plainMilvus.Get(t).Addr)
+		if conn != nil {
+			conn.Close()
+		}
+		// grpc-go sends its HTTP/2 SETTINGS frame first, which is no TLS
+		// record.
+		var recordErr tls.RecordHeaderError
+		require.ErrorAs(t, err, &recordErr)
+	})
 }
