@@ -15,7 +15,8 @@ import (
 	"github.com/milvus-l7-probe/milvus-l7-probe/internal/rig"
 )
 
-// milvusVersion is what Milvus from the PyPI package milvus 2.3.5 reports.
+// milvusVersion is the version that Milvus from the PyPI package milvus
+// 2.3.5 returns.
 const milvusVersion = "v2.3.5-lite"
 
 func TestRigPymilvusThroughNginx(t *testing.T) {
@@ -52,7 +53,7 @@ func TestRigPymilvusRejects(t *testing.T) {
 	nginx := rig.StartNginx(t, rig.NginxOptions{
 		CertFile: front.CertFile, KeyFile: front.KeyFile, Upstream: backend.Addr,
 	})
-	// Another self-signed certificate for the same name: what a pin holds
+	// Another self-signed certificate for the same name: what a pin contains
 	// after the load balancer's certificate was replaced.
 	otherCert := rig.NewCert(t, serverName)
 

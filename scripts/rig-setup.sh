@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install the end-to-end test rig: nginx and prometheus from Debian, and a
 # Python virtual environment with the embedded Milvus standalone (PyPI
-# package milvus) and pymilvus. Safe to run again: it installs only what is
-# missing and says what it did.
+# package milvus) and pymilvus. Safe to run again, because it installs only
+# what is missing. It prints what it did.
 #
 # The cache folder is $MILVUS_L7_PROBE_CACHE, or
 # $HOME/.cache/milvus-l7-probe; internal/rig reads the same variable.

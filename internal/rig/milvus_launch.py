@@ -2,9 +2,9 @@
 on ports chosen by the caller, and stop it when stdin closes.
 
 The package's own milvus-server command picks each port by probing upward
-from a default (9091 for /healthz, 2379 for etcd, ...), so two servers on
-one machine can land on ports the caller did not expect, and its embedded
-etcd always listens on localhost:2379 and 2380. This launcher sets every
+from a default (9091 for /healthz, 2379 for etcd, ...). Two servers on one
+machine can so land on ports the caller did not expect. Its embedded etcd
+always listens on localhost:2379 and 2380. This launcher sets every
 port explicitly, points the embedded etcd at a config file with those
 ports, and prints one JSON line with the ports actually used.
 
@@ -169,7 +169,7 @@ def main():
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    # The caller holds stdin open; EOF means the caller is gone.
+    # The caller keeps stdin open, so EOF means the caller is gone.
     threading.Thread(target=lambda: (sys.stdin.read(), stopped.set()),
                      daemon=True).start()
 

@@ -44,6 +44,11 @@ func launchMilvus(opts MilvusOptions) (*Milvus, error) {
 		return nil, fmt.Errorf("start milvus: %w", err)
 	}
 
+	// A ports file left from an earlier start in the same folder would name
+	// ports that are closed now.
+	if err := os.Remove(m.portsFile()); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("start milvus: %w", err)
+	}
 	args, err := m.launcherArgs(opts, binDir)
 	if err != nil {
 		return nil, err
@@ -114,7 +119,7 @@ func (m *Milvus) waitReady(ctx context.Context, opts MilvusOptions) error {
 	ticker := time.NewTicker(pollInterval)
 	defer ticker.Stop()
 
-	var state error = errors.New("launcher has not written its ports yet")
+	var state error
 	for {
 		if exited, err := m.proc.exited(); exited {
 			return fmt.Errorf("milvus launcher exited before milvus was ready: %v", err)

@@ -22,9 +22,9 @@ const NginxBinary = "/usr/sbin/nginx"
 // nginxStartTimeout bounds the wait for nginx to listen.
 const nginxStartTimeout = 30 * time.Second
 
-// NginxOptions configures an nginx that stands in for the load balancer:
-// TLS on 127.0.0.1 with one certificate, whatever the SNI, and HTTP/2
-// forwarded to a gRPC upstream.
+// NginxOptions configures the nginx that replaces the load balancer in the
+// rig. It serves TLS on 127.0.0.1 with one certificate, whatever the SNI,
+// and forwards HTTP/2 to a gRPC upstream.
 type NginxOptions struct {
 	// CertFile and KeyFile are the PEM certificate and key nginx serves.
 	CertFile string

@@ -11,7 +11,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/net/http2"
 )
 
 func TestNginxHTTP1OnlyNegotiatesHTTP1(t *testing.T) {
@@ -49,7 +48,9 @@ func TestNginxGRPCPassClosedUpstream(t *testing.T) {
 	defer conn.Close()
 	assert.Equal(t, "h2", conn.ConnectionState().NegotiatedProtocol)
 
-	client := &http.Client{Transport: &http2.Transport{TLSClientConfig: clientTLS(cert, "h2")}}
+	protocols := new(http.Protocols)
+	protocols.SetHTTP2(true)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: clientTLS(cert), Protocols: protocols}}
 	resp, err := client.Post("https://"+nginx.Addr+"/grpc.health.v1.Health/Check", "application/grpc", nil)
 	require.NoError(t, err)
 	defer resp.Body.Close()

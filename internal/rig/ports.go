@@ -7,20 +7,20 @@ import (
 
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago. It
 // listens on port 0 and closes the listener, so another process may take
-// the port before the caller binds it. The window is short and the kernel
-// hands out ephemeral ports in turn, so the rig accepts this race; a start
-// that loses it fails with "address already in use" in the part's log.
+// the port before the caller binds it. The rig accepts this race because
+// the window is short and the kernel hands out ephemeral ports in turn. A
+// start that loses it fails with "address already in use" in the part's
+// log.
 func FreePort() (int, error) {
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	ports, err := FreePorts(1)
 	if err != nil {
-		return 0, fmt.Errorf("find a free port on 127.0.0.1: %w", err)
+		return 0, err
 	}
-	defer listener.Close()
-	return listener.Addr().(*net.TCPAddr).Port, nil
+	return ports[0], nil
 }
 
-// FreePorts returns n distinct ports from FreePort. All listeners stay open
-// until every port is chosen, so the ports differ from each other.
+// FreePorts returns n distinct ports, each chosen as FreePort does. All
+// listeners stay open until every port is chosen, so the ports differ.
 func FreePorts(n int) ([]int, error) {
 	ports := make([]int, 0, n)
 	listeners := make([]net.Listener, 0, n)

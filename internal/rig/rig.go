@@ -1,8 +1,10 @@
 // Package rig starts the real programs that the end-to-end tests and the
-// demo run against, all on 127.0.0.1: an embedded Milvus 2.3.5 standalone
-// (the PyPI package milvus), nginx standing in for the Google Cloud Layer-7
-// load balancer, and pymilvus running the verification from Milvus's TLS
-// guide. scripts/rig-setup.sh installs them.
+// demo run against. These are an embedded Milvus 2.3.5 standalone (the PyPI
+// package milvus), nginx in place of the Google Cloud Layer-7 load
+// balancer, and pymilvus running the check from Milvus's TLS guide.
+// scripts/rig-setup.sh installs them. Clients reach every part on
+// 127.0.0.1, but Milvus 2.3.5 binds its ports other than etcd's on all
+// interfaces, and no setting of that version changes this.
 //
 // Each part has a test form (StartMilvus, StartNginx, RunPymilvus), which
 // fails the test and stops the part in t.Cleanup, and a plain form

@@ -1,8 +1,8 @@
 // Command demo starts the rig the way a GKE setup looks from a client, runs
-// milvus-l7-probe check against it, prints the output and stops the rig:
-// Milvus 2.3.5 with tlsMode 1 behind nginx, which serves a certificate for
-// the server name and forwards HTTP/2 with grpcs:// like the load balancer.
-// make demo runs it after building the probe.
+// milvus-l7-probe check against it, prints the output and stops the rig.
+// The rig is Milvus 2.3.5 with tlsMode 1 behind nginx. nginx serves a
+// certificate for the server name and forwards HTTP/2 with grpcs://, as the
+// load balancer does. make demo runs it after building the probe.
 package main
 
 import (
@@ -111,8 +111,8 @@ func runProbe(ctx context.Context, logger *slog.Logger, probe string, args ...st
 	if errors.As(err, &exitErr) && ctx.Err() == nil {
 		logger.Warn("probe failed", "exit_code", exitErr.ExitCode())
 		if exitErr.ExitCode() == 1 {
-			logger.Warn("exit code 1 means invalid flags or config; " +
-				"check that this build of the probe has the check command and its flags")
+			logger.Warn("exit code 1 is invalid flags or config, so check that " +
+				"this build of the probe has the check command and its flags")
 		}
 		return exitErr.ExitCode(), nil
 	}
