@@ -111,11 +111,11 @@ func LaunchMilvus(ctx context.Context, opts MilvusOptions) (*Milvus, error) {
 	}
 	started := time.Now()
 	if err := m.waitReady(ctx, opts); err != nil {
-		tail := m.LogTail(30)
-		if stopErr := m.Stop(); stopErr != nil {
-			err = errors.Join(err, stopErr)
+		// A canceled start is the caller's choice, so it needs no logs.
+		if !errors.Is(err, context.Canceled) {
+			err = fmt.Errorf("%w\n%s", err, m.LogTail(20))
 		}
-		return nil, fmt.Errorf("%w\n%s", err, tail)
+		return nil, errors.Join(err, m.Stop())
 	}
 	m.StartDuration = time.Since(started)
 	logf(opts, "milvus ready at %s (healthz %s) after %s", m.Addr, m.HealthzURL,

@@ -133,7 +133,11 @@ func (m *Milvus) waitReady(ctx context.Context, opts MilvusOptions) error {
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("milvus not ready after %s: %v", time.Since(started).Round(time.Second), state)
+			elapsed := time.Since(started).Round(time.Second)
+			if errors.Is(ctx.Err(), context.Canceled) {
+				return fmt.Errorf("milvus start canceled after %s: %w", elapsed, ctx.Err())
+			}
+			return fmt.Errorf("milvus not ready after %s: %v", elapsed, state)
 		case <-ticker.C:
 		}
 	}

@@ -89,6 +89,17 @@ func (p *process) stop() error {
 	return nil
 }
 
+// maxTailLine is the length at which tailFile cuts a log line; etcd writes
+// JSON lines of over 1000 bytes.
+const maxTailLine = 300
+
+func truncateLine(line string, maxLen int) string {
+	if len(line) <= maxLen {
+		return line
+	}
+	return line[:maxLen] + " [...]"
+}
+
 // tailFile returns the last n lines of the file at path, or a line saying
 // why it could not be read.
 func tailFile(path string, n int) string {
@@ -101,7 +112,7 @@ func tailFile(path string, n int) string {
 	scanner := bufio.NewScanner(f)
 	scanner.Buffer(make([]byte, 64*1024), 1024*1024)
 	for scanner.Scan() {
-		lines = append(lines, scanner.Text())
+		lines = append(lines, truncateLine(scanner.Text(), maxTailLine))
 		if len(lines) > n {
 			lines = lines[1:]
 		}

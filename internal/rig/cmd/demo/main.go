@@ -34,6 +34,10 @@ func run() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	code, err := demo(ctx, logger, *probe, *serverName)
+	if errors.Is(err, context.Canceled) {
+		logger.Warn("demo interrupted; every part it started is stopped")
+		return 130
+	}
 	if err != nil {
 		logger.Error("demo failed", "err", err)
 		return 1
@@ -107,8 +111,11 @@ func runProbe(ctx context.Context, logger *slog.Logger, probe string, args ...st
 	cmd := exec.CommandContext(ctx, probe, args...)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	err := cmd.Run()
+	if ctx.Err() != nil {
+		return 0, ctx.Err()
+	}
 	var exitErr *exec.ExitError
-	if errors.As(err, &exitErr) && ctx.Err() == nil {
+	if errors.As(err, &exitErr) {
 		logger.Warn("probe failed", "exit_code", exitErr.ExitCode())
 		if exitErr.ExitCode() == 1 {
 			logger.Warn("exit code 1 is invalid flags or config, so check that " +
