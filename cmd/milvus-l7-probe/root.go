@@ -53,7 +53,9 @@ by ALPN, gRPC health, Milvus CheckHealth, and Milvus's /healthz on 9091.`,
 	root.SetIn(io.In)
 	root.SetOut(io.Out)
 	root.SetErr(io.Err)
-	root.AddCommand()
+	root.AddCommand(
+		newCheckCommand(io),
+	)
 	return root
 }
 
