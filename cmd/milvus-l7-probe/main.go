@@ -7,9 +7,12 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/milvus-l7-probe/milvus-l7-probe/probe"
 )
 
 func main() {
+	probe.UserAgent = "milvus-l7-probe/" + version
 	os.Exit(run(os.Args[1:], streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}))
 }
 
