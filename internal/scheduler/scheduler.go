@@ -59,12 +59,13 @@ type Scheduler struct {
 // ErrStopped is returned by Apply after Stop.
 var ErrStopped = errors.New("scheduler is stopped")
 
-// New creates a Scheduler with no targets.
-func New(opts Options) *Scheduler {
+// New creates a Scheduler with no targets. Every probe runs under ctx, so
+// cancelling ctx cancels them as Stop does.
+func New(ctx context.Context, opts Options) *Scheduler {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(ctx)
 	return &Scheduler{
 		opts:    opts,
 		ctx:     ctx,

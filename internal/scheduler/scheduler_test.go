@@ -94,7 +94,7 @@ func named(t Target, name string) Target {
 func newTestScheduler(t *testing.T, prober Prober) (*Scheduler, *fakeObserver) {
 	t.Helper()
 	obs := newFakeObserver()
-	s := New(Options{Prober: prober, Observer: obs})
+	s := New(t.Context(), Options{Prober: prober, Observer: obs})
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -161,7 +161,7 @@ func TestSchedulerStopCancelsInFlight(t *testing.T) {
 		return probe.Report{}
 	}
 	obs := newFakeObserver()
-	s := New(Options{Prober: prober, Observer: obs})
+	s := New(t.Context(), Options{Prober: prober, Observer: obs})
 	require.NoError(t, s.Apply([]Target{{Name: "a", Interval: time.Hour, Timeout: 59 * time.Minute}}))
 	<-started
 
@@ -184,7 +184,7 @@ func TestSchedulerStopNamesIgnoringProber(t *testing.T) {
 		<-release // ignores ctx on purpose
 		return probe.Report{}
 	}
-	s := New(Options{Prober: prober, Observer: newFakeObserver()})
+	s := New(t.Context(), Options{Prober: prober, Observer: newFakeObserver()})
 	require.NoError(t, s.Apply([]Target{{Name: "stuck", Interval: time.Hour, Timeout: time.Minute}}))
 	<-started
 
@@ -281,7 +281,7 @@ func TestSchedulerReady(t *testing.T) {
 func TestSchedulerPanickingProber(t *testing.T) {
 	var logs bytes.Buffer
 	obs := newFakeObserver()
-	s := New(Options{
+	s := New(t.Context(), Options{
 		Prober:   func(context.Context, probe.Target) probe.Report { panic("boom") },
 		Observer: obs,
 		Logger:   slog.New(slog.NewJSONHandler(&logs, nil)),

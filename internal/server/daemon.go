@@ -64,7 +64,7 @@ func Run(ctx context.Context, opts Options) error {
 		load:   opts.Load,
 		rec:    opts.Recorder,
 		logger: opts.Logger,
-		sched: scheduler.New(scheduler.Options{
+		sched: scheduler.New(ctx, scheduler.Options{
 			Prober: opts.Prober, Observer: opts.Recorder, Logger: opts.Logger,
 			JitterFraction: opts.JitterFraction, Seed: opts.Seed,
 		}),
