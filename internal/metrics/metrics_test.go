@@ -281,3 +281,41 @@ func TestRecorderMilvusUnhealthy(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1, n)
 }
+
+func TestRecorderALPN(t *testing.T) {
+	tests := []struct {
+		name         string
+		negotiated   string
+		reason       probe.Reason
+		wantProtocol string
+		wantVersion  float64 // 0 means no probe_http_version series
+	}{
+		{"h2", "h2", "", "h2", 2},
+		{"http1 selected", "http/1.1", probe.ReasonALPNHTTP1, "http/1.1", 1.1},
+		{"http1 only when offered both", "", probe.ReasonALPNHTTP1, "http/1.1", 1.1},
+		{"nothing selected", "", probe.ReasonALPNNone, "none", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec, reg := newTestRecorder(t)
+			status := probe.StatusPass
+			if tt.reason != "" {
+				status = probe.StatusFail
+			}
+			rec.Observe("t", probe.Report{Checks: []probe.Result{
+				result(probe.CheckTLS, probe.StatusPass, 1, "", probe.Details{TLSVersion: "TLS 1.3"}),
+				result(probe.CheckALPN, status, 0, tt.reason, probe.Details{NegotiatedProtocol: tt.negotiated}),
+			}})
+
+			assert.Equal(t, 1.0, gatherValue(t, reg, "milvus_l7_probe_alpn_info",
+				prometheus.Labels{"target": "t", "protocol": tt.wantProtocol}))
+			n, err := testutil.GatherAndCount(reg, "probe_http_version")
+			require.NoError(t, err)
+			if tt.wantVersion == 0 {
+				assert.Zero(t, n)
+				return
+			}
+			assert.Equal(t, tt.wantVersion, gatherValue(t, reg, "probe_http_version", byTarget("t")))
+		})
+	}
+}

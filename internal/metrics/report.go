@@ -74,7 +74,10 @@ func collectTLS(ch chan<- prometheus.Metric, target string, report probe.Report)
 }
 
 // collectALPN sends the ALPN series when the alpn check ran. An empty
-// negotiated protocol is exported as protocol "none".
+// negotiated protocol is exported as protocol "none". Reason alpn_http1
+// with no negotiated protocol means the server selected nothing when
+// offered only h2 but selected http/1.1 in the check's second handshake,
+// which offers both, so it is exported as http/1.1.
 func collectALPN(ch chan<- prometheus.Metric, target string, report probe.Report) {
 	res, ok := report.Check(probe.CheckALPN)
 	if !ok || res.Status == probe.StatusSkip {
@@ -83,6 +86,9 @@ func collectALPN(ch chan<- prometheus.Metric, target string, report probe.Report
 	protocol := res.Details.NegotiatedProtocol
 	if protocol == "" {
 		protocol = detailsOf(report, probe.CheckTLS).NegotiatedProtocol
+	}
+	if protocol == "" && res.Reason == probe.ReasonALPNHTTP1 {
+		protocol = "http/1.1"
 	}
 	switch protocol {
 	case "h2":
