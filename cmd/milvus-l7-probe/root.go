@@ -39,6 +39,12 @@ func usageError(err error) error {
 	return &exitError{Code: probe.ExitConfig, Err: err}
 }
 
+const rootExample = `  # Check the path through the load balancer once
+  milvus-l7-probe check --address 34.1.2.3:443 --server-name my-release.milvus.io --ca-file tls.crt
+
+  # Wait after a deploy until every check passes
+  milvus-l7-probe wait --address 34.1.2.3:443 --server-name my-release.milvus.io --wait-timeout 30m`
+
 func newRootCommand(io streams) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "milvus-l7-probe",
@@ -47,13 +53,19 @@ func newRootCommand(io streams) *cobra.Command {
 through a Google Cloud Layer-7 load balancer (a GKE Ingress) to Milvus:
 TCP, TLS with the server name and an optional pinned certificate, HTTP/2
 by ALPN, gRPC health, Milvus CheckHealth, and Milvus's /healthz on 9091.`,
+		Example:       rootExample,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	// The completion command is ours, so its help has an example.
+	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetIn(io.In)
 	root.SetOut(io.Out)
 	root.SetErr(io.Err)
-	root.AddCommand()
+	root.AddCommand(
+		newVersionCommand(io),
+		newCompletionCommand(io),
+	)
 	return root
 }
 

@@ -1,0 +1,31 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+// runAsMainEnv makes the test binary behave as the milvus-l7-probe binary,
+// so a test can run it as a child process (a shell running a completion
+// script, for example) without building the command first.
+const runAsMainEnv = "MILVUS_L7_PROBE_TEST_RUN_AS_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(runAsMainEnv) == "1" {
+		main()
+	}
+	goleak.VerifyTestMain(m)
+}
+
+// runCommand runs one command line in process and returns its exit code,
+// standard output and standard error.
+func runCommand(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(args, streams{In: strings.NewReader(""), Out: &out, Err: &errOut})
+	return code, out.String(), errOut.String()
+}
