@@ -39,11 +39,13 @@ func usageError(err error) error {
 	return &exitError{Code: probe.ExitConfig, Err: err}
 }
 
-const rootExample = `  # Check the path through the load balancer once
-  milvus-l7-probe check --address 34.1.2.3:443 --server-name my-release.milvus.io --ca-file tls.crt
+const rootExample = `  # Check the path through the load balancer once, the certificate pinned
+  milvus-l7-probe check --address 34.120.1.2:443 \
+    --server-name my-release.milvus.io --server-pem tls.crt
 
-  # Wait after a deploy until every check passes
-  milvus-l7-probe wait --address 34.1.2.3:443 --server-name my-release.milvus.io --wait-timeout 30m`
+  # After a deploy, wait until every check passes, for at most 45 minutes
+  milvus-l7-probe wait --address 34.120.1.2:443 \
+    --server-name my-release.milvus.io --server-pem tls.crt --wait-timeout 45m`
 
 func newRootCommand(io streams) *cobra.Command {
 	root := &cobra.Command{
@@ -63,6 +65,8 @@ by ALPN, gRPC health, Milvus CheckHealth, and Milvus's /healthz on 9091.`,
 	root.SetOut(io.Out)
 	root.SetErr(io.Err)
 	root.AddCommand(
+		newCheckCommand(io),
+		newWaitCommand(io),
 		newVersionCommand(io),
 		newCompletionCommand(io),
 	)

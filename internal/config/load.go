@@ -1,0 +1,293 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/go-viper/mapstructure/v2"
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+
+	"github.com/milvus-l7-probe/milvus-l7-probe/probe"
+)
+
+// Config is the validated configuration: every target ready to probe.
+type Config struct {
+	// Path is the config file that was read, or empty.
+	Path     string
+	Interval time.Duration
+	Targets  []probe.Target
+}
+
+// Select returns the target named name, or the only target when name is
+// empty.
+func (c *Config) Select(name string) (probe.Target, error) {
+	if name == "" && len(c.Targets) == 1 {
+		return c.Targets[0], nil
+	}
+	names := make([]string, 0, len(c.Targets))
+	for _, t := range c.Targets {
+		if t.Name == name {
+			return t, nil
+		}
+		names = append(names, t.Name)
+	}
+	if name == "" {
+		return probe.Target{}, fmt.Errorf("the config has %d targets (%s); choose one with --target NAME",
+			len(c.Targets), strings.Join(names, ", "))
+	}
+	return probe.Target{}, fmt.Errorf("target %q is not in the config; the config has %s", name, strings.Join(names, ", "))
+}
+
+// Load reads the settings from the parsed flags in fs, the environment and
+// the config file named by --config or MILVUS_L7_PROBE_CONFIG, and
+// validates them. getenv is os.Getenv outside tests.
+func Load(flags *pflag.FlagSet, getenv func(string) string) (*Config, error) {
+	v := viper.New()
+	for key, value := range defaults() {
+		v.SetDefault(key, value)
+	}
+	bindEnv(v)
+	if err := bindFlags(v, flags); err != nil {
+		return nil, err
+	}
+	path, err := readFile(v, flags, getenv)
+	if err != nil {
+		return nil, err
+	}
+
+	var file File
+	if err := decodeStrict(v.AllSettings(), &file, ""); err != nil {
+		return nil, withPath(path, err)
+	}
+	settings, err := targetSettings(v, flags, file)
+	if err != nil {
+		return nil, withPath(path, err)
+	}
+	targets, err := buildTargets(settings, getenv)
+	if err != nil {
+		return nil, withPath(path, err)
+	}
+	if file.Interval <= 0 {
+		return nil, withPath(path, fmt.Errorf("interval %s is invalid: must be greater than zero, e.g. 30s", file.Interval))
+	}
+	return &Config{Path: path, Interval: file.Interval, Targets: targets}, nil
+}
+
+func withPath(path string, err error) error {
+	if path == "" {
+		return err
+	}
+	return fmt.Errorf("config %s: %w", path, err)
+}
+
+// bindEnv binds every known key to its MILVUS_L7_PROBE_* variable. viper
+// only sees environment variables of keys it knows when it decodes.
+func bindEnv(v *viper.Viper) {
+	v.SetEnvPrefix(envPrefix)
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_", "-", "_"))
+	for _, key := range knownKeys() {
+		_ = v.BindEnv(key)
+	}
+}
+
+func bindFlags(v *viper.Viper, flags *pflag.FlagSet) error {
+	for _, tf := range targetFlags {
+		if f := flags.Lookup(tf.name); f != nil {
+			if err := v.BindPFlag(tf.key, f); err != nil {
+				return fmt.Errorf("bind flag --%s: %w", tf.name, err)
+			}
+		}
+	}
+	if f := flags.Lookup(plaintextFlag); f != nil && f.Changed && f.Value.String() == "true" {
+		v.Set("tls.enabled", false)
+	}
+	if f := flags.Lookup("interval"); f != nil {
+		if err := v.BindPFlag("interval", f); err != nil {
+			return fmt.Errorf("bind flag --interval: %w", err)
+		}
+	}
+	return nil
+}
+
+// readFile reads the config file, if one is named. A folder means the
+// config.yaml inside it, as a ConfigMap is mounted.
+func readFile(v *viper.Viper, flags *pflag.FlagSet, getenv func(string) string) (string, error) {
+	path := getenv(envPrefix + "_CONFIG")
+	if f := flags.Lookup("config"); f != nil && f.Changed {
+		path = f.Value.String()
+	}
+	if path == "" {
+		return "", nil
+	}
+	info, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("config file %q does not exist; check --config", path)
+	}
+	if err != nil {
+		return "", fmt.Errorf("config file %q: %w", path, err)
+	}
+	if info.IsDir() {
+		path = filepath.Join(path, "config.yaml")
+	}
+	v.SetConfigFile(path)
+	v.SetConfigType("yaml")
+	if err := v.ReadInConfig(); err != nil {
+		return "", fmt.Errorf("read config file %q: %w", path, err)
+	}
+	return path, nil
+}
+
+// targetSettings returns the settings of every target: the top level
+// alone, or each entry of targets merged over the top level. Flags given
+// on the command line win over an entry.
+func targetSettings(v *viper.Viper, flags *pflag.FlagSet, file File) ([]TargetSettings, error) {
+	if len(file.Targets) == 0 {
+		return []TargetSettings{file.TargetSettings}, nil
+	}
+	base := v.AllSettings()
+	delete(base, "targets")
+	delete(base, "interval")
+	changed := changedFlagSettings(v, flags)
+	out := make([]TargetSettings, 0, len(file.Targets))
+	for i, entry := range file.Targets {
+		merged := mergeMaps(mergeMaps(base, entry), changed)
+		var ts TargetSettings
+		if err := decodeStrict(merged, &ts, fmt.Sprintf("targets[%d].", i)); err != nil {
+			return nil, err
+		}
+		out = append(out, ts)
+	}
+	return out, nil
+}
+
+func changedFlagSettings(v *viper.Viper, flags *pflag.FlagSet) map[string]any {
+	out := map[string]any{}
+	for _, tf := range targetFlags {
+		if f := flags.Lookup(tf.name); f != nil && f.Changed {
+			setPath(out, tf.key, v.Get(tf.key))
+		}
+	}
+	if f := flags.Lookup(plaintextFlag); f != nil && f.Changed {
+		setPath(out, "tls.enabled", v.Get("tls.enabled"))
+	}
+	return out
+}
+
+func setPath(m map[string]any, key string, value any) {
+	head, rest, nested := strings.Cut(key, ".")
+	if !nested {
+		m[head] = value
+		return
+	}
+	child, ok := m[head].(map[string]any)
+	if !ok {
+		child = map[string]any{}
+		m[head] = child
+	}
+	setPath(child, rest, value)
+}
+
+// mergeMaps returns base with over laid on top, recursing into maps.
+func mergeMaps(base, over map[string]any) map[string]any {
+	out := maps.Clone(base)
+	for key, value := range over {
+		baseChild, baseIsMap := out[key].(map[string]any)
+		overChild, overIsMap := value.(map[string]any)
+		if baseIsMap && overIsMap {
+			out[key] = mergeMaps(baseChild, overChild)
+			continue
+		}
+		out[key] = value
+	}
+	return out
+}
+
+// decodeStrict decodes settings into out and fails on keys that out does
+// not have, naming them with prefix.
+func decodeStrict(settings map[string]any, out any, prefix string) error {
+	var md mapstructure.Metadata
+	decoder, err := mapstructure.NewDecoder(&mapstructure.DecoderConfig{
+		Metadata:         &md,
+		Result:           out,
+		WeaklyTypedInput: true,
+		DecodeHook: mapstructure.ComposeDecodeHookFunc(
+			durationHook,
+			mapstructure.StringToSliceHookFunc(","),
+		),
+	})
+	if err != nil {
+		return err
+	}
+	if err := decoder.Decode(settings); err != nil {
+		return fmt.Errorf("invalid value: %w", err)
+	}
+	if len(md.Unused) > 0 {
+		sort.Strings(md.Unused)
+		return unknownKeysError(prefix, md.Unused)
+	}
+	return nil
+}
+
+func unknownKeysError(prefix string, unused []string) error {
+	parts := make([]string, 0, len(unused))
+	for _, key := range unused {
+		parts = append(parts, fmt.Sprintf("%q", prefix+key))
+	}
+	return fmt.Errorf("unknown key %s; known keys are %s", strings.Join(parts, ", "),
+		strings.Join(knownKeys(), ", "))
+}
+
+// durationHook decodes "10s" into a time.Duration and rejects a bare
+// number, which would otherwise read as nanoseconds.
+func durationHook(from, to reflect.Type, data any) (any, error) {
+	if to != reflect.TypeFor[time.Duration]() {
+		return data, nil
+	}
+	switch value := data.(type) {
+	case string:
+		d, err := time.ParseDuration(value)
+		if err != nil {
+			return nil, fmt.Errorf("duration %q is invalid: use a number with a unit, e.g. 10s or 5m", value)
+		}
+		return d, nil
+	case time.Duration:
+		return value, nil
+	case int, int64, float64, uint64:
+		if reflect.ValueOf(value).IsZero() {
+			return time.Duration(0), nil
+		}
+		return nil, fmt.Errorf("duration %v has no unit: write it with one, e.g. %vs", value, value)
+	default:
+		return data, nil
+	}
+}
+
+// knownKeys lists every config key, as dotted paths, sorted.
+func knownKeys() []string {
+	keys := []string{"interval", "targets"}
+	keys = append(keys, structKeys(reflect.TypeFor[TargetSettings](), "")...)
+	sort.Strings(keys)
+	return keys
+}
+
+func structKeys(t reflect.Type, prefix string) []string {
+	var keys []string
+	for field := range t.Fields() {
+		tag := strings.Split(field.Tag.Get("mapstructure"), ",")[0]
+		if field.Type.Kind() == reflect.Struct && field.Type != reflect.TypeFor[time.Duration]() {
+			keys = append(keys, structKeys(field.Type, prefix+tag+".")...)
+			continue
+		}
+		keys = append(keys, prefix+tag)
+	}
+	return keys
+}

@@ -1,0 +1,106 @@
+package probe
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// lbStatusPattern matches grpc-go's text for a reply that was HTTP, not
+// gRPC: "unexpected HTTP status code received from server: 502 (Bad
+// Gateway); transport: received unexpected content-type "text/html"" (seen
+// with grpc-go 1.85). A load balancer or proxy answered by itself.
+var (
+	lbStatusPattern      = regexp.MustCompile(`unexpected HTTP status code received from server: (\d{3})`)
+	lbContentTypePattern = regexp.MustCompile(`content-type "([^"]*)"`)
+)
+
+// rpcFailure maps an error of a gRPC call to a failed result. what names
+// the call in the message, such as "grpc.health.v1.Health/Check".
+func (s *session) rpcFailure(ctx context.Context, what string, err error) Result {
+	st := status.Convert(err)
+	desc := st.Message()
+	if m := lbStatusPattern.FindStringSubmatch(desc); m != nil {
+		return lbFailure(what, m[1], desc)
+	}
+	if res, ok := s.plaintextMismatch(what, st); ok {
+		return res
+	}
+	switch st.Code() {
+	case codes.DeadlineExceeded:
+		return failed(ReasonRPCTimeout, "%s timed out: %s", what, desc)
+	case codes.Canceled:
+		if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+			return failed(ReasonRPCTimeout, "%s cancelled: %s", what, desc)
+		}
+	case codes.Unauthenticated:
+		return failed(ReasonAuthRequired, "%s: Milvus requires authentication: %s", what, desc)
+	case codes.PermissionDenied:
+		return failed(ReasonPermissionDenied, "%s: permission denied: %s", what, desc)
+	case codes.ResourceExhausted:
+		if strings.Contains(desc, "larger than max") {
+			return failed(ReasonMessageTooLarge, "%s: %s", what, desc)
+		}
+	case codes.Unavailable:
+		return unavailableFailure(what, desc)
+	}
+	return failed(ReasonUnknown, "%s failed: code %s: %s", what, st.Code(), desc)
+}
+
+func lbFailure(what, code, desc string) Result {
+	statusCode, _ := strconv.Atoi(code)
+	contentType := ""
+	if m := lbContentTypePattern.FindStringSubmatch(desc); m != nil {
+		contentType = m[1]
+	}
+	shown := contentType
+	if shown == "" {
+		shown = "none"
+	}
+	res := failed(ReasonLBError, "%s: the load balancer answered HTTP %d with content type %s "+
+		"instead of gRPC, so Milvus was not reached (%s)", what, statusCode, shown, desc)
+	res.Details.HTTPStatusCode = statusCode
+	res.Details.ContentType = contentType
+	return res
+}
+
+func unavailableFailure(what, desc string) Result {
+	switch {
+	case strings.Contains(desc, "not ready"):
+		return failed(ReasonMilvusStarting, "%s: Milvus is not ready yet: %s", what, desc)
+	case strings.Contains(desc, "EOF") || strings.Contains(desc, "connection reset") ||
+		strings.Contains(desc, "server preface") || strings.Contains(desc, "closed"):
+		return failed(ReasonConnectionClosed, "%s: the connection closed: %s", what, desc)
+	default:
+		return failed(ReasonUnknown, "%s failed: code Unavailable: %s", what, desc)
+	}
+}
+
+// plaintextMismatch recognises a plaintext HTTP/2 client talking to a TLS
+// port. nginx answers the HTTP/2 preface with a cleartext "HTTP/1.1 400",
+// whose first bytes read as an HTTP/2 frame header of 4,740,180 bytes, so
+// grpc-go reports "frame too large"; a Go TLS listener closes at once.
+func (s *session) plaintextMismatch(what string, st *status.Status) (Result, bool) {
+	if s.firstBytes == nil {
+		return Result{}, false
+	}
+	first := s.firstBytes.recorded()
+	switch {
+	case bytes.HasPrefix(first, []byte("HTTP/")):
+		line, _, _ := bytes.Cut(first, []byte("\r\n"))
+		return failed(ReasonTLSRequired, "%s: the server answered the plaintext HTTP/2 preface with %q: "+
+			"it expects TLS (or HTTP/1.1)", what, printable(line)), true
+	case len(first) >= 3 && first[0] == 0x15 && first[1] == 0x03:
+		return failed(ReasonTLSRequired, "%s: the server answered with a TLS alert record: it expects TLS", what), true
+	case len(first) == 0 && st.Code() == codes.Unavailable:
+		return failed(ReasonTLSRequired, "%s: the server closed the connection without sending a byte "+
+			"after the plaintext HTTP/2 preface: it probably expects TLS (%s)", what, st.Message()), true
+	}
+	return Result{}, false
+}

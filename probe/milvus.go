@@ -1,0 +1,110 @@
+package probe
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/milvus-io/milvus-proto/go-api/v2/commonpb"
+	"github.com/milvus-io/milvus-proto/go-api/v2/milvuspb"
+	"google.golang.org/grpc/metadata"
+)
+
+const (
+	checkHealthMethod = "milvus.proto.milvus.MilvusService/CheckHealth"
+	getVersionMethod  = "milvus.proto.milvus.MilvusService/GetVersion"
+)
+
+func (s *session) checkMilvus(ctx context.Context) Result {
+	cc, err := s.rpcClient()
+	if err != nil {
+		return failed(ReasonInternal, "create gRPC client: %v", err)
+	}
+	client := milvuspb.NewMilvusServiceClient(cc)
+	ctx = s.withAuthorization(ctx)
+
+	health, res, ok := s.callCheckHealth(ctx, client)
+	if !ok {
+		return res
+	}
+	version, res, ok := s.callGetVersion(ctx, client)
+	if !ok {
+		return res
+	}
+
+	if !health.GetIsHealthy() {
+		res = failed(ReasonMilvusUnhealthy, "CheckHealth returned isHealthy false (Milvus %s): %s",
+			version, joinReasons(health.GetReasons()))
+	} else {
+		res = passed("Milvus %s is healthy", version)
+	}
+	res.Details.MilvusVersion = version
+	res.Details.UnhealthyReasons = health.GetReasons()
+	return res
+}
+
+func (s *session) callCheckHealth(ctx context.Context, client milvuspb.MilvusServiceClient) (*milvuspb.CheckHealthResponse, Result, bool) {
+	ctx, cancel := stage(ctx, s.target.Timeouts.RPC)
+	defer cancel()
+	resp, err := client.CheckHealth(ctx, &milvuspb.CheckHealthRequest{})
+	if err != nil {
+		return nil, s.rpcFailure(ctx, checkHealthMethod, err), false
+	}
+	if res, failedStatus := statusFailure(checkHealthMethod, resp.GetStatus()); failedStatus {
+		return nil, res, false
+	}
+	return resp, Result{}, true
+}
+
+func (s *session) callGetVersion(ctx context.Context, client milvuspb.MilvusServiceClient) (string, Result, bool) {
+	ctx, cancel := stage(ctx, s.target.Timeouts.RPC)
+	defer cancel()
+	resp, err := client.GetVersion(ctx, &milvuspb.GetVersionRequest{})
+	if err != nil {
+		return "", s.rpcFailure(ctx, getVersionMethod, err), false
+	}
+	if res, failedStatus := statusFailure(getVersionMethod, resp.GetStatus()); failedStatus {
+		return "", res, false
+	}
+	return resp.GetVersion(), Result{}, true
+}
+
+// withAuthorization adds Milvus's authorization metadata when credentials
+// are configured. The value never reaches a message or a log.
+func (s *session) withAuthorization(ctx context.Context) context.Context {
+	auth := s.target.Credentials.authorization()
+	if auth == "" {
+		return ctx
+	}
+	return metadata.AppendToOutgoingContext(ctx, "authorization", auth)
+}
+
+// statusFailure maps a Milvus status carried in a successful RPC reply.
+// Milvus sets both the deprecated ErrorCode and the newer Code; either
+// non-zero means failure.
+func statusFailure(what string, st *commonpb.Status) (Result, bool) {
+	if st == nil || (st.GetErrorCode() == commonpb.ErrorCode_Success && st.GetCode() == 0) {
+		return Result{}, false
+	}
+	reason := st.GetReason()
+	text := fmt.Sprintf("%s returned error %s (code %d): %s", what, st.GetErrorCode(), st.GetCode(), reason)
+	lower := strings.ToLower(reason)
+	switch {
+	case st.GetErrorCode() == commonpb.ErrorCode_NotReadyServe || strings.Contains(lower, "not ready"):
+		return failed(ReasonMilvusStarting, "%s", text), true
+	case strings.Contains(lower, "authorization") || strings.Contains(lower, "unauthenticated") ||
+		strings.Contains(lower, "auth check failure"):
+		return failed(ReasonAuthRequired, "%s", text), true
+	case st.GetErrorCode() == commonpb.ErrorCode_PermissionDenied:
+		return failed(ReasonPermissionDenied, "%s", text), true
+	default:
+		return failed(ReasonMilvusError, "%s", text), true
+	}
+}
+
+func joinReasons(reasons []string) string {
+	if len(reasons) == 0 {
+		return "no reasons given"
+	}
+	return strings.Join(reasons, "; ")
+}

@@ -1,0 +1,146 @@
+package probe
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"net"
+	"time"
+)
+
+// step is one check of the connection chain. It returns the check's result;
+// a failed result stops the chain.
+type step struct {
+	name CheckName
+	run  func(s *session, ctx context.Context) Result
+}
+
+// chain lists the checks that share one connection, in layer order.
+var chain = []step{
+	{CheckResolve, (*session).resolve},
+	{CheckConnect, (*session).connect},
+	{CheckTLS, (*session).handshake},
+	{CheckALPN, (*session).checkALPN},
+	{CheckGRPCHealth, (*session).checkGRPCHealth},
+	{CheckMilvus, (*session).checkMilvus},
+}
+
+// Run runs every check of t once and returns the report. It never returns
+// an error: every failure, including a cancelled ctx, is a result. Run
+// opens one fresh connection and closes it before it returns.
+func Run(ctx context.Context, t Target) Report {
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, t.Timeouts.Total)
+	defer cancel()
+
+	healthz := make(chan Result, 1)
+	go func() { healthz <- timed(func() Result { return checkHealthz(ctx, t) }) }()
+
+	s := newSession(t)
+	defer s.close()
+	results := s.runChain(ctx)
+	results = append(results, <-healthz)
+	noteHealthzDisagreement(results)
+
+	report := Report{Target: t.DisplayName(), Checks: results, Duration: time.Since(start)}
+	report.finish()
+	return report
+}
+
+// DisplayName returns the name that labels the target in output.
+func (t Target) DisplayName() string {
+	if t.Name != "" {
+		return t.Name
+	}
+	return t.Address
+}
+
+func (s *session) runChain(ctx context.Context) []Result {
+	results := make([]Result, 0, len(chain)+1)
+	var failed CheckName
+	for _, st := range chain {
+		if failed != "" {
+			results = append(results, skipped(st.name, fmt.Sprintf("not run: %s failed", failed)))
+			continue
+		}
+		res := timed(func() Result { return st.run(s, ctx) })
+		res.Name = st.name
+		if res.Status == StatusFail {
+			failed = st.name
+		}
+		results = append(results, res)
+	}
+	return results
+}
+
+// timed runs check and sets the duration of its result.
+func timed(check func() Result) Result {
+	start := time.Now()
+	res := check()
+	res.Duration = time.Since(start)
+	return res
+}
+
+// noteHealthzDisagreement adds to the first failed chain check that
+// /healthz passed: Milvus runs, so the fault is on the path to it.
+func noteHealthzDisagreement(results []Result) {
+	healthz := results[len(results)-1]
+	if healthz.Status != StatusPass {
+		return
+	}
+	for i := range results[:len(results)-1] {
+		if results[i].Status == StatusFail {
+			results[i].Message += "; yet /healthz answered 200 OK, so Milvus runs and the fault " +
+				"is on the gRPC path (port, load balancer, or TLS)"
+			return
+		}
+	}
+}
+
+func passed(format string, args ...any) Result {
+	return Result{Status: StatusPass, Message: fmt.Sprintf(format, args...)}
+}
+
+func skipped(name CheckName, message string) Result {
+	return Result{Name: name, Status: StatusSkip, Message: message}
+}
+
+func failed(reason Reason, format string, args ...any) Result {
+	return Result{Status: StatusFail, Reason: reason, Message: fmt.Sprintf(format, args...), Hint: Hint(reason)}
+}
+
+func warned(reason Reason, format string, args ...any) Result {
+	return Result{Status: StatusWarn, Reason: reason, Message: fmt.Sprintf(format, args...), Hint: Hint(reason)}
+}
+
+// stage derives the context of one stage: the stage timeout when set,
+// never past the parent's deadline.
+func stage(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	if timeout <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, timeout)
+}
+
+// stageBudget returns the time a stage had: its own timeout, or what was
+// left of the run. It is used in timeout messages.
+func stageBudget(ctx context.Context, timeout time.Duration) time.Duration {
+	if deadline, ok := ctx.Deadline(); ok {
+		left := time.Until(deadline)
+		if timeout <= 0 || left < timeout {
+			return left.Round(time.Millisecond)
+		}
+	}
+	return timeout
+}
+
+func base64Std(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+// hostPort splits an address that config validation already checked.
+func hostPort(address string) (string, string) {
+	host, port, err := net.SplitHostPort(address)
+	if err != nil {
+		return address, ""
+	}
+	return host, port
+}
