@@ -69,7 +69,7 @@ func (o *versionOptions) validate() error {
 	case "text", "json":
 		return nil
 	}
-	return fmt.Errorf("--output %q: unknown format; use text or json", o.output)
+	return fmt.Errorf("--output %q is invalid: use text or json", o.output)
 }
 
 func (o *versionOptions) run(w io.Writer) error {

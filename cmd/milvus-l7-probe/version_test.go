@@ -39,7 +39,7 @@ func TestVersionInvalidOutput(t *testing.T) {
 
 	assert.Equal(t, 1, code)
 	assert.Empty(t, out)
-	assert.Contains(t, errOut, `--output "yaml": unknown format; use text or json`)
+	assert.Contains(t, errOut, `--output "yaml" is invalid: use text or json`)
 }
 
 func TestVersionStamps(t *testing.T) {

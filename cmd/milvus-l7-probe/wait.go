@@ -72,7 +72,13 @@ type waitOptions struct {
 }
 
 func newWaitCommand(io streams) *cobra.Command {
-	o := &waitOptions{io: io, terminal: terminalOf}
+	return newWaitCommandWith(io, terminalOf)
+}
+
+// newWaitCommandWith returns the wait command with terminal as the test
+// of whether standard error is a terminal.
+func newWaitCommandWith(std streams, terminal func(io.Writer) (bool, int)) *cobra.Command {
+	o := &waitOptions{io: std, terminal: terminal}
 	cmd := &cobra.Command{
 		Use:     "wait",
 		Short:   "Repeat the checks until all pass or a deadline passes",
@@ -109,7 +115,7 @@ func (o *waitOptions) complete(cmd *cobra.Command) error {
 	switch o.progress {
 	case progressAuto, progressLine, progressLog, progressNone:
 	default:
-		return fmt.Errorf("--progress %q: unknown mode; use auto, line, log or none", o.progress)
+		return fmt.Errorf("--progress %q is invalid: use auto, line, log or none", o.progress)
 	}
 	format, err := report.ParseFormat(o.output)
 	if err != nil {

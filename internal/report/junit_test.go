@@ -246,3 +246,14 @@ func assertJUnitSchema(t *testing.T, doc string) {
 	}
 	assert.Empty(t, stack)
 }
+
+func TestWriteFormatJUnit(t *testing.T) {
+	format, err := ParseFormat("junit")
+	require.NoError(t, err)
+	assert.Equal(t, FormatJUnit, format)
+
+	var viaWrite, direct bytes.Buffer
+	require.NoError(t, Write(&viaWrite, format, failingReport()))
+	require.NoError(t, WriteJUnit(&direct, []probe.Report{failingReport()}))
+	assert.Equal(t, direct.String(), viaWrite.String())
+}

@@ -35,16 +35,16 @@ type Options struct {
 func (o Options) Validate() error {
 	switch {
 	case o.Timeout <= 0:
-		return fmt.Errorf("--wait-timeout %s: must be positive, e.g. 30m", o.Timeout)
+		return fmt.Errorf("--wait-timeout %s is invalid: must be greater than zero, e.g. 30m", o.Timeout)
 	case o.Interval <= 0:
-		return fmt.Errorf("--interval %s: must be positive, e.g. 2s", o.Interval)
+		return fmt.Errorf("--interval %s is invalid: must be greater than zero, e.g. 2s", o.Interval)
 	case o.MaxInterval < o.Interval:
-		return fmt.Errorf("--max-interval %s: must be at least --interval %s", o.MaxInterval, o.Interval)
+		return fmt.Errorf("--max-interval %s is invalid: must be at least --interval %s", o.MaxInterval, o.Interval)
 	}
 	return nil
 }
 
-// Outcome is how a wait ended.
+// Outcome is the end state of a wait.
 type Outcome int
 
 // The ways a wait ends.

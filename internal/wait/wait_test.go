@@ -276,10 +276,10 @@ func TestOptionsValidate(t *testing.T) {
 		want string
 	}{
 		{"valid", Options{Timeout: time.Minute, Interval: time.Second, MaxInterval: time.Second}, ""},
-		{"no timeout", Options{Interval: time.Second, MaxInterval: time.Second}, "--wait-timeout 0s: must be positive"},
-		{"no interval", Options{Timeout: time.Minute, MaxInterval: time.Second}, "--interval 0s: must be positive"},
+		{"no timeout", Options{Interval: time.Second, MaxInterval: time.Second}, "--wait-timeout 0s is invalid: must be greater than zero"},
+		{"no interval", Options{Timeout: time.Minute, MaxInterval: time.Second}, "--interval 0s is invalid: must be greater than zero"},
 		{"cap below interval", Options{Timeout: time.Minute, Interval: 2 * time.Second, MaxInterval: time.Second},
-			"--max-interval 1s: must be at least --interval 2s"},
+			"--max-interval 1s is invalid: must be at least --interval 2s"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
