@@ -21,4 +21,5 @@ USER 65532:65532
 # The daemon's /metrics, /healthz and /readyz.
 EXPOSE 9469
 ENTRYPOINT ["/milvus-l7-probe"]
-CMD ["run", "--config", "/etc/milvus-l7-probe/config.yaml"]
+# A folder holding config.yaml, as a ConfigMap is mounted.
+CMD ["run", "--config", "/etc/milvus-l7-probe"]

@@ -1,20 +1,31 @@
-# Build stamps that `milvus-l7-probe version` prints. The Dockerfile takes
-# the same three values as build arguments and runs the same go build.
+# Build, test and demo milvus-l7-probe. `make test` is what CI runs (through
+# .ci/run): go vet and the race-enabled tests, the end-to-end tests against
+# the rig of real programs included.
+
+GO ?= go
+BIN := bin/milvus-l7-probe
+
+# Stamped into the binary; override on the command line for a release, for
+# example make build VERSION=v1.2.3.
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
-DATE    ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+DATE ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 
-MAIN_PKG := ./cmd/milvus-l7-probe
-LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
-
+# make image tags the image with IMAGE and builds it with CONTAINER_ENGINE,
+# a docker-compatible CLI. The Dockerfile runs the same go build as build.
 IMAGE ?= milvus-l7-probe:$(VERSION)
-# CONTAINER_ENGINE is the docker-compatible CLI that `make image` runs.
 CONTAINER_ENGINE ?= $(shell command -v docker 2>/dev/null || command -v podman 2>/dev/null)
 
-.PHONY: build image
+# staticcheck 0.8 is the first series that knows Go 1.26.
+STATICCHECK_VERSION := v0.8.2
+
+.PHONY: all build image rig test unit e2e lint demo clean
+
+all: build
 
 build:
-	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o bin/milvus-l7-probe $(MAIN_PKG)
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/milvus-l7-probe
 
 image:
 	@if [ -z "$(CONTAINER_ENGINE)" ]; then \
@@ -25,4 +36,34 @@ image:
 		echo "make image: $(CONTAINER_ENGINE) is installed but its engine is not running; start it and retry" >&2; \
 		exit 1; \
 	fi
-	"$(CONTAINER_ENGINE)" build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) --build-arg DATE=$(DATE) -t $(IMAGE) .
+	"$(CONTAINER_ENGINE)" build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) \
+		--build-arg DATE=$(DATE) -t $(IMAGE) .
+
+# rig installs nginx, prometheus and the Python venv with Milvus and pymilvus.
+rig:
+	bash scripts/rig-setup.sh
+
+test: rig
+	$(GO) vet ./...
+	$(GO) test -race -count=1 ./...
+
+# unit runs every test except the end-to-end ones, without the rig.
+unit:
+	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /e2e)
+
+e2e: rig
+	$(GO) test -race -count=1 -v ./e2e/...
+
+lint:
+	@unformatted=$$(gofmt -l .); \
+	if [ -n "$$unformatted" ]; then echo "gofmt: these files need formatting:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+
+# demo starts Milvus (tlsMode 1) behind nginx (grpcs) and runs
+# milvus-l7-probe check against it; Ctrl-C stops everything.
+demo: build rig
+	$(GO) run ./internal/rig/cmd/demo -probe $(BIN)
+
+clean:
+	rm -rf bin

@@ -164,8 +164,8 @@ func makefileGoBuild(t *testing.T) []string {
 	t.Helper()
 	vars, recipe := readMakefile(t, "build")
 	for _, line := range recipe {
-		if isGoBuild(strings.Fields(line)) {
-			return expandWords(t, expandMake(line, vars))
+		if words := expandWords(t, expandMake(line, vars)); isGoBuild(words) {
+			return words
 		}
 	}
 	require.FailNow(t, "the Makefile's build target has no go build line")
@@ -208,15 +208,20 @@ func readMakefile(t *testing.T, target string) (map[string]string, []string) {
 	return vars, recipe
 }
 
-// expandMake replaces $(NAME) with the Makefile's value of NAME, except
-// for the build stamps, which become ${NAME} so that both files expand
-// them from stampEnv.
+// expandMake expands $(NAME) references the way make does before the
+// shell sees the line: the build stamps from stampEnv, every other name
+// from the Makefile's own assignments.
 func expandMake(s string, vars map[string]string) string {
+	stamps := map[string]string{}
+	for _, kv := range stampEnv {
+		name, value, _ := strings.Cut(kv, "=")
+		stamps[name] = value
+	}
 	for range 10 {
 		next := makeRef.ReplaceAllStringFunc(s, func(ref string) string {
 			name := makeRef.FindStringSubmatch(ref)[1]
-			if slices.Contains([]string{"VERSION", "COMMIT", "DATE"}, name) {
-				return "${" + name + "}"
+			if value, ok := stamps[name]; ok {
+				return value
 			}
 			return vars[name]
 		})
@@ -225,7 +230,7 @@ func expandMake(s string, vars map[string]string) string {
 		}
 		s = next
 	}
-	return s
+	return strings.ReplaceAll(s, "$$", "$")
 }
 
 // expandWords splits a shell command line into words as a POSIX shell
