@@ -23,6 +23,7 @@ var chain = []step{
 	{CheckALPN, (*session).checkALPN},
 	{CheckGRPCHealth, (*session).checkGRPCHealth},
 	{CheckMilvus, (*session).checkMilvus},
+	{CheckCanary, (*session).checkCanary},
 }
 
 // Run runs every check of t once and returns the report. It never returns
@@ -39,7 +40,9 @@ func Run(ctx context.Context, t Target) Report {
 	s := newSession(t)
 	defer s.close()
 	results := s.runChain(ctx)
-	results = append(results, <-healthz)
+	// healthz is listed in its layer order, before the opt-in canary.
+	last := len(results) - 1
+	results = append(results[:last], <-healthz, results[last])
 	noteHealthzDisagreement(results)
 
 	report := Report{Target: t.DisplayName(), Checks: results, Duration: time.Since(start)}
@@ -84,12 +87,12 @@ func timed(check func() Result) Result {
 // noteHealthzDisagreement adds to the first failed chain check that
 // /healthz passed: Milvus runs, so the fault is on the path to it.
 func noteHealthzDisagreement(results []Result) {
-	healthz := results[len(results)-1]
-	if healthz.Status != StatusPass {
+	healthz, ok := Report{Checks: results}.Check(CheckHealthz)
+	if !ok || healthz.Status != StatusPass {
 		return
 	}
-	for i := range results[:len(results)-1] {
-		if results[i].Status == StatusFail {
+	for i := range results {
+		if results[i].Status == StatusFail && results[i].Name != CheckHealthz {
 			results[i].Message += "; yet /healthz answered 200 OK, so Milvus runs and the fault " +
 				"is on the gRPC path (port, load balancer, or TLS)"
 			return
