@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 )
 
@@ -28,4 +31,20 @@ func runCommand(t *testing.T, args ...string) (int, string, string) {
 	var out, errOut bytes.Buffer
 	code := run(args, streams{In: strings.NewReader(""), Out: &out, Err: &errOut})
 	return code, out.String(), errOut.String()
+}
+
+// TestMainSetsUserAgent runs the binary as a child process, since only
+// main sets the user-agent that gRPC calls carry.
+func TestMainSetsUserAgent(t *testing.T) {
+	srv := startFlippingServer(t, 1)
+	self, err := os.Executable()
+	require.NoError(t, err)
+
+	cmd := exec.Command(self, append([]string{"check"}, srv.args()...)...)
+	cmd.Env = append(os.Environ(), runAsMainEnv+"=1")
+	out, err := cmd.CombinedOutput()
+
+	require.NoError(t, err, string(out))
+	userAgent, _ := srv.userAgent.Load().(string)
+	assert.True(t, strings.HasPrefix(userAgent, "milvus-l7-probe/dev "), "user-agent %q", userAgent)
 }

@@ -98,17 +98,25 @@ func (o *versionOptions) collect() buildInfo {
 		GoVersion: runtime.Version(),
 		Platform:  runtime.GOOS + "/" + runtime.GOARCH,
 	}
+	info.Version = buildVersion(o.readBuildInfo)
 	bi, ok := o.readBuildInfo()
-	if !ok {
-		return info
-	}
-	if info.Version == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		info.Version = bi.Main.Version
-	}
-	if info.Commit == "unknown" {
+	if ok && info.Commit == "unknown" {
 		fillFromVCS(&info, bi.Settings)
 	}
 	return info
+}
+
+// buildVersion returns the stamped version, or the module version that
+// `go install module@version` records when the build was not stamped.
+func buildVersion(readBuildInfo func() (*debug.BuildInfo, bool)) string {
+	if version != "dev" {
+		return version
+	}
+	bi, ok := readBuildInfo()
+	if !ok || bi.Main.Version == "" || bi.Main.Version == "(devel)" {
+		return version
+	}
+	return bi.Main.Version
 }
 
 // fillFromVCS sets the commit, the commit time and the modified flag from

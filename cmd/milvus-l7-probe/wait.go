@@ -147,10 +147,10 @@ func (o *waitOptions) run(cmd *cobra.Command) error {
 		return nil
 	case wait.TimedOut:
 		return &exitError{Code: rep.ExitCode, Err: fmt.Errorf("wait timed out after %s (--wait-timeout %s): %s",
-			res.Elapsed.Round(time.Second), o.retry.Timeout, describeAttempt(res.Last))}
+			wait.FormatDuration(res.Elapsed), o.retry.Timeout, describeAttempt(res.Last))}
 	default:
 		return &exitError{Code: rep.ExitCode, Err: fmt.Errorf("wait interrupted after %s: %s",
-			res.Elapsed.Round(time.Second), describeAttempt(res.Last))}
+			wait.FormatDuration(res.Elapsed), describeAttempt(res.Last))}
 	}
 }
 

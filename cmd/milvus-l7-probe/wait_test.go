@@ -26,6 +26,7 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
 
 	"github.com/milvus-l7-probe/milvus-l7-probe/probe"
 	"github.com/milvus-l7-probe/milvus-l7-probe/tlsutil"
@@ -44,6 +45,8 @@ type flippingServer struct {
 	// onCheck, when set, runs on the server at every health check with
 	// the check's number, before the server replies.
 	onCheck func(number int32)
+	// userAgent is the user-agent of the last health check.
+	userAgent atomic.Value
 }
 
 // startFlippingServer starts the server; servingAt 0 means it never turns
@@ -63,6 +66,9 @@ func startFlippingServer(t *testing.T, servingAt int32) *flippingServer {
 	count := func(ctx context.Context, req any, info *grpc.UnaryServerInfo, next grpc.UnaryHandler) (any, error) {
 		if info.FullMethod == healthpb.Health_Check_FullMethodName {
 			n := s.checks.Add(1)
+			if md, ok := metadata.FromIncomingContext(ctx); ok {
+				s.userAgent.Store(strings.Join(md.Get("user-agent"), ","))
+			}
 			if servingAt > 0 && n >= servingAt {
 				hs.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 			}

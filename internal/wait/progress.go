@@ -57,12 +57,12 @@ func (p *Progress) Failed(a Attempt, next time.Duration) {
 		p.drawWaiting(a, next)
 		return
 	}
-	line := fmt.Sprintf("[%s] attempt %d: %s: %s", roundDuration(p.now().Sub(p.start)),
+	line := fmt.Sprintf("[%s] attempt %d: %s: %s", FormatDuration(p.now().Sub(p.start)),
 		a.Number, p.failingFor(a), oneLine(a.Failing.Message))
 	if next < 0 {
 		line += "; deadline reached"
 	} else {
-		line += "; next attempt in " + roundDuration(next)
+		line += "; next attempt in " + FormatDuration(next)
 	}
 	fmt.Fprintln(p.w, line)
 }
@@ -81,7 +81,7 @@ func (p *Progress) Passed(a Attempt) {
 		return
 	}
 	fmt.Fprintf(p.w, "[%s] attempt %d: every check passed\n",
-		roundDuration(p.now().Sub(p.start)), a.Number)
+		FormatDuration(p.now().Sub(p.start)), a.Number)
 }
 
 // Stopped clears the terminal line, so the final output starts on a clean
@@ -96,7 +96,7 @@ func (p *Progress) Stopped() {
 func (p *Progress) drawWaiting(a Attempt, next time.Duration) {
 	line := fmt.Sprintf("waiting: %s; attempt %d", p.failingFor(a), a.Number)
 	if next >= 0 {
-		line += "; next attempt in " + roundDuration(next)
+		line += "; next attempt in " + FormatDuration(next)
 	}
 	p.draw(line)
 }
@@ -105,7 +105,7 @@ func (p *Progress) drawWaiting(a Attempt, next time.Duration) {
 // has been failing, and its reason.
 func (p *Progress) failingFor(a Attempt) string {
 	return fmt.Sprintf("%s failing for %s (%s)", a.Failing.Name,
-		roundDuration(p.now().Sub(a.FailingSince)), a.Failing.Reason)
+		FormatDuration(p.now().Sub(a.FailingSince)), a.Failing.Reason)
 }
 
 // draw replaces the terminal line with line, cut to the terminal's width
@@ -118,9 +118,9 @@ func (p *Progress) draw(line string) {
 	p.drawn = true
 }
 
-// roundDuration formats d to tenths of a second below 10s and to whole
+// FormatDuration formats d to tenths of a second below 10s and to whole
 // seconds above, so a countdown reads 1.5s, 12s, 1m20s.
-func roundDuration(d time.Duration) string {
+func FormatDuration(d time.Duration) string {
 	if d < 10*time.Second {
 		return d.Round(100 * time.Millisecond).String()
 	}

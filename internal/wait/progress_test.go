@@ -97,7 +97,7 @@ func TestProgressLog(t *testing.T) {
 	assert.NotContains(t, buf.String(), "\x1b")
 }
 
-func TestRoundDuration(t *testing.T) {
+func TestFormatDuration(t *testing.T) {
 	tests := []struct {
 		in   time.Duration
 		want string
@@ -110,7 +110,7 @@ func TestRoundDuration(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.want, func(t *testing.T) {
-			assert.Equal(t, tc.want, roundDuration(tc.in))
+			assert.Equal(t, tc.want, FormatDuration(tc.in))
 		})
 	}
 }
