@@ -20,7 +20,10 @@ CONTAINER_ENGINE ?= $(shell command -v docker 2>/dev/null || command -v podman 2
 # staticcheck 0.8 is the first series that knows Go 1.26.
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build image rig test unit e2e lint demo clean
+# FUZZTIME bounds each fuzz target of make fuzz.
+FUZZTIME ?= 10s
+
+.PHONY: all build image rig test unit e2e lint demo fuzz bench soak clean
 
 all: build
 
@@ -64,6 +67,24 @@ lint:
 # milvus-l7-probe check against it; Ctrl-C stops everything.
 demo: build rig
 	$(GO) run ./internal/rig/cmd/demo -probe $(BIN)
+
+# fuzz runs each fuzz target for FUZZTIME; go test -fuzz takes one target
+# of one package at a time.
+fuzz:
+	@set -e; \
+	for dir in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
+		for target in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go | cut -d' ' -f2); do \
+			echo "fuzz $$dir $$target for $(FUZZTIME)"; \
+			$(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$dir; \
+		done; \
+	done
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# soak runs the daemon against flapping targets on 127.0.0.1; not in CI.
+soak: build
+	$(GO) run ./internal/soak/cmd/soak -probe $(BIN)
 
 clean:
 	rm -rf bin
