@@ -3,6 +3,8 @@ package probe_test
 import (
 	"context"
 	"crypto/x509"
+	"fmt"
+	"net"
 	"testing"
 	"time"
 
@@ -162,3 +164,12 @@ func with(statuses map[probe.CheckName]probe.Status, changes map[probe.CheckName
 	}
 	return out
 }
+
+func splitPort(t *testing.T, addr string) (string, string) {
+	t.Helper()
+	host, port, err := net.SplitHostPort(addr)
+	require.NoError(t, err)
+	return host, port
+}
+
+func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }

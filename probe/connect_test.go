@@ -1,0 +1,84 @@
+package probe_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/milvus-l7-probe/milvus-l7-probe/internal/testserver"
+	"github.com/milvus-l7-probe/milvus-l7-probe/probe"
+	"github.com/milvus-l7-probe/milvus-l7-probe/tlsutil"
+)
+
+func TestRunConnectRefused(t *testing.T) {
+	addr := testserver.ClosedPort(t)
+
+	rep := run(t, tlsTarget(addr, tlsutil.Trust{}))
+
+	assertVerdict(t, rep, verdict{
+		exit: probe.ExitConnect,
+		statuses: map[probe.CheckName]probe.Status{
+			probe.CheckResolve: probe.StatusSkip,
+			probe.CheckConnect: probe.StatusFail,
+			probe.CheckHealthz: probe.StatusSkip,
+		},
+		reasonOf: probe.CheckConnect,
+		reason:   probe.ReasonConnectRefused,
+		words:    []string{addr, "connection refused"},
+	})
+	assertSkippedAfter(t, rep, probe.CheckConnect)
+	assert.Nil(t, result(t, rep, probe.CheckTLS).Details.NotAfter, "no certificate was received")
+}
+
+// The reserved .invalid top-level domain never resolves (RFC 2606).
+func TestRunResolveFailed(t *testing.T) {
+	target := tlsTarget("nothing.invalid:443", tlsutil.Trust{})
+	target.Timeouts.Connect = 3 * time.Second
+
+	rep := run(t, target)
+
+	assertVerdict(t, rep, verdict{
+		exit:     probe.ExitConnect,
+		statuses: map[probe.CheckName]probe.Status{probe.CheckResolve: probe.StatusFail},
+		reasonOf: probe.CheckResolve,
+		reason:   probe.ReasonResolveFailed,
+		words:    []string{"nothing.invalid"},
+	})
+	assertSkippedAfter(t, rep, probe.CheckResolve)
+}
+
+func TestRunResolvesLocalhost(t *testing.T) {
+	kp := testserver.SelfSigned(t, testserver.ServerName)
+	srv := startMilvus(t, kp, testserver.GRPCOptions{})
+	_, port := splitPort(t, srv.addr)
+
+	rep := run(t, tlsTarget("localhost:"+port, pin(kp)))
+
+	assertVerdict(t, rep, verdict{
+		exit:     probe.ExitOK,
+		statuses: with(passingChain(), map[probe.CheckName]probe.Status{probe.CheckResolve: probe.StatusPass}),
+	})
+	assert.Contains(t, result(t, rep, probe.CheckResolve).Details.Addresses, srv.addr)
+}
+
+// C9 (a): /healthz says 200 OK while nothing listens on the gRPC port.
+func TestRunHealthzDisagreesWithGRPCPort(t *testing.T) {
+	healthz := testserver.StartHealthz(t)
+	target := tlsTarget(testserver.ClosedPort(t), tlsutil.Trust{})
+	target.HealthzURL = healthz.URL
+
+	rep := run(t, target)
+
+	assertVerdict(t, rep, verdict{
+		exit: probe.ExitConnect,
+		statuses: map[probe.CheckName]probe.Status{
+			probe.CheckConnect: probe.StatusFail,
+			probe.CheckHealthz: probe.StatusPass,
+		},
+		reasonOf: probe.CheckConnect,
+		reason:   probe.ReasonConnectRefused,
+		words:    []string{"connection refused", "/healthz answered 200 OK", "gRPC path"},
+	})
+	assertSkippedAfter(t, rep, probe.CheckConnect)
+}
