@@ -75,7 +75,8 @@ func unavailableFailure(what, desc string) Result {
 	case strings.Contains(desc, "not ready"):
 		return failed(ReasonMilvusStarting, "%s: Milvus is not ready yet: %s", what, desc)
 	case strings.Contains(desc, "EOF") || strings.Contains(desc, "connection reset") ||
-		strings.Contains(desc, "server preface") || strings.Contains(desc, "closed"):
+		strings.Contains(desc, "broken pipe") || strings.Contains(desc, "server preface") ||
+		strings.Contains(desc, "closed"):
 		return failed(ReasonConnectionClosed, "%s: the connection closed: %s", what, desc)
 	default:
 		return failed(ReasonUnknown, "%s failed: code Unavailable: %s", what, desc)
