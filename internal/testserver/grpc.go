@@ -78,6 +78,7 @@ type FakeMilvus struct {
 	rpcErr        error
 	version       string
 	authorization string
+	block         bool
 }
 
 // NewFakeMilvus returns a healthy Milvus of version v2.6.6 that needs no
@@ -118,8 +119,19 @@ func (m *FakeMilvus) RequireAuthorization(value string) {
 	m.authorization = value
 }
 
+// Block makes every call wait until its context ends, as a Milvus that
+// accepted the call and never answers.
+func (m *FakeMilvus) Block() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.block = true
+}
+
 // CheckHealth returns the configured health.
 func (m *FakeMilvus) CheckHealth(ctx context.Context, _ *milvuspb.CheckHealthRequest) (*milvuspb.CheckHealthResponse, error) {
+	if err := m.wait(ctx); err != nil {
+		return nil, err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if err := m.checkCallLocked(ctx); err != nil {
@@ -130,12 +142,27 @@ func (m *FakeMilvus) CheckHealth(ctx context.Context, _ *milvuspb.CheckHealthReq
 
 // GetVersion returns the configured version.
 func (m *FakeMilvus) GetVersion(ctx context.Context, _ *milvuspb.GetVersionRequest) (*milvuspb.GetVersionResponse, error) {
+	if err := m.wait(ctx); err != nil {
+		return nil, err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if err := m.checkCallLocked(ctx); err != nil {
 		return nil, err
 	}
 	return &milvuspb.GetVersionResponse{Status: m.status, Version: m.version}, nil
+}
+
+// wait blocks until ctx ends when Block was called.
+func (m *FakeMilvus) wait(ctx context.Context) error {
+	m.mu.Lock()
+	block := m.block
+	m.mu.Unlock()
+	if !block {
+		return nil
+	}
+	<-ctx.Done()
+	return status.FromContextError(ctx.Err()).Err()
 }
 
 func (m *FakeMilvus) checkCallLocked(ctx context.Context) error {

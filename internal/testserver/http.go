@@ -1,11 +1,15 @@
 package testserver
 
 import (
+	"crypto/tls"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
+
+	"golang.org/x/net/http2"
 )
 
 // Healthz is a plain-HTTP server whose /healthz answers with a settable
@@ -84,4 +88,78 @@ func StartSilent(t testing.TB) string {
 		}
 	})
 	return l.Addr().String()
+}
+
+// ServeHTTP2 serves HTTP/2 with handler on every connection of l until t
+// ends, as a load balancer or proxy that answers gRPC requests itself
+// does. l is usually a TLSListener with ALPNH2.
+func ServeHTTP2(t testing.TB, l net.Listener, handler http.Handler) {
+	t.Helper()
+	srv := &http2.Server{}
+	var (
+		conns    []net.Conn // written by the accept loop only
+		serving  sync.WaitGroup
+		accepted = make(chan struct{})
+	)
+	go func() {
+		defer close(accepted)
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, conn)
+			serving.Go(func() { serveHTTP2Conn(srv, conn, handler) })
+		}
+	}()
+	t.Cleanup(func() {
+		// The accept loop ends first, so no connection is added after
+		// the ones below are closed.
+		_ = l.Close()
+		<-accepted
+		for _, conn := range conns {
+			_ = conn.Close()
+		}
+		serving.Wait()
+	})
+}
+
+// serveHTTP2Conn completes a TLS handshake before it serves conn:
+// http2.Server reads the TLS version from the connection state at once and
+// rejects a connection whose handshake has not run yet.
+func serveHTTP2Conn(srv *http2.Server, conn net.Conn, handler http.Handler) {
+	if tc, ok := conn.(*tls.Conn); ok {
+		if err := tc.Handshake(); err != nil {
+			_ = conn.Close()
+			return
+		}
+	}
+	srv.ServeConn(conn, &http2.ServeConnOpts{Handler: handler})
+}
+
+// ServeHandshakeThenClose completes the TLS handshake of every connection
+// of l and closes it at once, as a proxy that rejects the request after
+// TLS does.
+func ServeHandshakeThenClose(t testing.TB, l net.Listener) {
+	t.Helper()
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			if tc, ok := conn.(*tls.Conn); ok {
+				// The deadline keeps a client that never finishes the
+				// handshake from stopping the accept loop.
+				_ = tc.SetDeadline(time.Now().Add(5 * time.Second))
+				_ = tc.Handshake()
+			}
+			_ = conn.Close()
+		}
+	})
+	t.Cleanup(func() {
+		_ = l.Close()
+		wg.Wait()
+	})
 }
