@@ -23,6 +23,8 @@ func TestRunALPNNotH2(t *testing.T) {
 			[]string{"no application protocol", "missing selected ALPN property"}},
 		{"http/1.1 only", testserver.ALPNHTTP1Only, probe.ReasonALPNHTTP1,
 			[]string{"no_application_protocol", "selected http/1.1", "only HTTP/1.1"}},
+		{"neither h2 nor http/1.1", testserver.ALPNOther, probe.ReasonALPNOther,
+			[]string{"no_application_protocol", "offers neither"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

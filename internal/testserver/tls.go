@@ -40,6 +40,10 @@ const (
 	// handshake that offers only h2 with the no_application_protocol
 	// alert.
 	ALPNHTTP1Only
+	// ALPNOther offers only the made-up protocol "x-other", which no
+	// client offers, so Go's server ends every handshake that offers ALPN
+	// with the no_application_protocol alert.
+	ALPNOther
 )
 
 // Cert generates a certificate for req and fails t on error. A zero
@@ -114,6 +118,8 @@ func (l *TLSListener) config(alpn ALPN) *tls.Config {
 		cfg.NextProtos = []string{"h2"}
 	case ALPNHTTP1Only:
 		cfg.NextProtos = []string{"http/1.1"}
+	case ALPNOther:
+		cfg.NextProtos = []string{"x-other"}
 	case ALPNNoneFromGetConfig:
 		cfg.NextProtos = []string{"h2"}
 		cfg.GetConfigForClient = func(*tls.ClientHelloInfo) (*tls.Config, error) {
