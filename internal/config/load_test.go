@@ -346,4 +346,3 @@ func TestLoadPasswordNeverInErrors(t *testing.T) {
 	assert.NotContains(t, err.Error(), password)
 	assert.NotContains(t, err.Error(), "tok-123456")
 }
-
