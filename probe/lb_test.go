@@ -11,8 +11,8 @@ import (
 	"github.com/milvus-l7-probe/milvus-l7-probe/probe"
 )
 
-// A proxy that speaks HTTP/2 but answers gRPC calls with its own HTTP
-// status: Milvus was not reached. A 404 that grpc-go maps to UNIMPLEMENTED
+// A proxy that speaks HTTP/2 but responds to gRPC calls with its own HTTP
+// status, so Milvus was not reached. A 404 that grpc-go maps to UNIMPLEMENTED
 // is this case too, not a server without the health service.
 func TestRunLoadBalancerAnswersItself(t *testing.T) {
 	cases := []struct {
@@ -79,8 +79,8 @@ func TestRunMilvusTimeout(t *testing.T) {
 	assert.Less(t, time.Since(start), runTimeout/2, "the RPC stage timeout bounds the run")
 }
 
-// A proxy that completes TLS and then closes the connection before
-// answering the first request.
+// A proxy that completes TLS and then closes the connection before it
+// responds to the first request.
 func TestRunConnectionClosedAfterHandshake(t *testing.T) {
 	kp := testserver.SelfSigned(t, testserver.ServerName)
 	l := testserver.ListenTLS(t, kp, testserver.ALPNH2)

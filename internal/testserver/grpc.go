@@ -35,8 +35,8 @@ type GRPC struct {
 
 // ServeGRPC serves gRPC on l until t ends. l decides the transport: a
 // TLSListener makes a TLS server, a plain listener a plaintext one. The
-// server does no TLS of its own, so the listener's ALPN is all a client
-// sees.
+// server does no TLS of its own, so the listener's ALPN decides the
+// negotiated protocol.
 func ServeGRPC(t testing.TB, l net.Listener, opts GRPCOptions) *GRPC {
 	t.Helper()
 	srv := grpc.NewServer()
@@ -66,7 +66,7 @@ func (g *GRPC) SetServing(service string, st healthpb.HealthCheckResponse_Servin
 }
 
 // FakeMilvus implements CheckHealth and GetVersion of the MilvusService
-// with settable answers. The zero value is not ready: use NewFakeMilvus.
+// with settable responses. The zero value is not ready: use NewFakeMilvus.
 type FakeMilvus struct {
 	milvuspb.UnimplementedMilvusServiceServer
 
@@ -120,7 +120,7 @@ func (m *FakeMilvus) RequireAuthorization(value string) {
 }
 
 // Block makes every call wait until its context ends, as a Milvus that
-// accepted the call and never answers.
+// accepted the call and never responds.
 func (m *FakeMilvus) Block() {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -12,8 +12,8 @@ import (
 	"golang.org/x/net/http2"
 )
 
-// Healthz is a plain-HTTP server whose /healthz answers with a settable
-// status and body, like Milvus's on port 9091. Other paths answer 404
+// Healthz is a plain-HTTP server whose /healthz responds with a settable
+// status and body, like Milvus's on port 9091. Other paths return 404
 // "404 page not found", as Go's default mux does.
 type Healthz struct {
 	// URL is the full URL of /healthz.
@@ -27,7 +27,7 @@ type Healthz struct {
 	header string // guarded by mu; the Content-Type
 }
 
-// StartHealthz starts a /healthz that answers 200 "OK" until Set changes
+// StartHealthz starts a /healthz that returns 200 "OK" until Set changes
 // it. It is closed in t.Cleanup.
 func StartHealthz(t testing.TB) *Healthz {
 	t.Helper()
@@ -41,7 +41,7 @@ func StartHealthz(t testing.TB) *Healthz {
 	return h
 }
 
-// Set sets the status code, content type and body of the next answers.
+// Set sets the status code, content type and body of the next responses.
 func (h *Healthz) Set(code int, contentType, body string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -91,8 +91,8 @@ func StartSilent(t testing.TB) string {
 }
 
 // ServeHTTP2 serves HTTP/2 with handler on every connection of l until t
-// ends, as a load balancer or proxy that answers gRPC requests itself
-// does. l is usually a TLSListener with ALPNH2.
+// ends, as a load balancer or proxy that responds to gRPC requests
+// itself does. l is usually a TLSListener with ALPNH2.
 func ServeHTTP2(t testing.TB, l net.Listener, handler http.Handler) {
 	t.Helper()
 	srv := &http2.Server{}

@@ -1,7 +1,7 @@
 // Package testserver starts the loopback servers that the tests of the
 // probe, the config and the commands run against: TLS listeners with a
 // chosen certificate and ALPN, gRPC servers with the health service and a
-// fake MilvusService, a server that never answers, and a /healthz. Every
+// fake MilvusService, a server that never responds, and a /healthz. Every
 // server listens on 127.0.0.1 and stops in t.Cleanup.
 package testserver
 
