@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/milvus-l7-probe/milvus-l7-probe/internal/testserver"
 	"github.com/milvus-l7-probe/milvus-l7-probe/probe"
@@ -155,4 +156,61 @@ func TestRunExitCodeIsFirstFailedLayer(t *testing.T) {
 		reason:   probe.ReasonConnectRefused,
 	})
 	assert.NotContains(t, result(t, rep, probe.CheckConnect).Message, "/healthz answered 200")
+}
+
+// /healthz passing places a transport failure on the path to Milvus, but
+// says nothing about an answer that Milvus itself returned.
+func TestRunHealthzDisagreementNote(t *testing.T) {
+	kp := testserver.SelfSigned(t, testserver.ServerName)
+	const note = "the fault is on the gRPC path"
+
+	t.Run("milvus unhealthy", func(t *testing.T) {
+		milvus := testserver.NewFakeMilvus()
+		milvus.SetHealth(false, "querynode down")
+		srv := startMilvus(t, kp, testserver.GRPCOptions{Milvus: milvus})
+		target := tlsTarget(srv.addr, pin(kp))
+		target.HealthzURL = testserver.StartHealthz(t).URL
+
+		rep := run(t, target)
+
+		res := result(t, rep, probe.CheckMilvus)
+		assert.Equal(t, probe.ReasonMilvusUnhealthy, res.Reason)
+		assert.NotContains(t, res.Message, note, "Milvus itself reported the fault")
+	})
+	t.Run("not serving", func(t *testing.T) {
+		srv := startMilvus(t, kp, testserver.GRPCOptions{})
+		srv.grpc.SetServing("", healthpb.HealthCheckResponse_NOT_SERVING)
+		target := tlsTarget(srv.addr, pin(kp))
+		target.HealthzURL = testserver.StartHealthz(t).URL
+
+		res := result(t, run(t, target), probe.CheckGRPCHealth)
+
+		assert.Equal(t, probe.ReasonNotServing, res.Reason)
+		assert.NotContains(t, res.Message, note)
+	})
+	t.Run("load balancer error", func(t *testing.T) {
+		l := testserver.ListenTLS(t, kp, testserver.ALPNH2)
+		testserver.ServeHTTP2(t, l, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusBadGateway)
+		}))
+		target := tlsTarget(l.Addr().String(), pin(kp))
+		target.HealthzURL = testserver.StartHealthz(t).URL
+
+		res := result(t, run(t, target), probe.CheckGRPCHealth)
+
+		assert.Equal(t, probe.ReasonLBError, res.Reason)
+		assert.Contains(t, res.Message, note)
+	})
+	t.Run("alpn", func(t *testing.T) {
+		l := testserver.ListenTLS(t, kp, testserver.ALPNNone)
+		testserver.ServeGRPC(t, l, testserver.GRPCOptions{})
+		target := tlsTarget(l.Addr().String(), pin(kp))
+		target.HealthzURL = testserver.StartHealthz(t).URL
+
+		res := result(t, run(t, target), probe.CheckALPN)
+
+		assert.Equal(t, probe.ReasonALPNNone, res.Reason)
+		assert.Contains(t, res.Message, note)
+	})
 }
