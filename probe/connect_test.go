@@ -1,6 +1,7 @@
 package probe_test
 
 import (
+	"net"
 	"testing"
 	"time"
 
@@ -81,4 +82,20 @@ func TestRunHealthzDisagreesWithGRPCPort(t *testing.T) {
 		words:    []string{"connection refused", "/healthz answered 200 OK", "gRPC path"},
 	})
 	assertSkippedAfter(t, rep, probe.CheckConnect)
+}
+
+// An IPv6 literal address with a certificate for that IP: the server name
+// defaults to the address's host, without the brackets.
+func TestRunIPv6Address(t *testing.T) {
+	kp := testserver.Cert(t, tlsutil.CertRequest{IPAddresses: []net.IP{net.IPv6loopback}})
+	l := testserver.ListenTLSOn(t, "[::1]:0", kp, testserver.ALPNH2)
+	testserver.ServeGRPC(t, l, testserver.GRPCOptions{Milvus: testserver.NewFakeMilvus()})
+	target := tlsTarget(l.Addr().String(), pin(kp))
+	target.ServerName = ""
+
+	rep := run(t, target)
+
+	assertVerdict(t, rep, verdict{exit: probe.ExitOK, statuses: passingChain()})
+	assert.Equal(t, l.Addr().String(), result(t, rep, probe.CheckConnect).Details.RemoteAddress)
+	assert.Equal(t, []string{"::1"}, result(t, rep, probe.CheckTLS).Details.IPAddresses)
 }

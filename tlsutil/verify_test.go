@@ -158,6 +158,23 @@ func TestVerifyFails(t *testing.T) {
 		var unknown x509.UnknownAuthorityError
 		assert.ErrorAs(t, err, &unknown, "the x509 error stays reachable")
 	})
+	t.Run("name mismatch wins over an unknown issuer", func(t *testing.T) {
+		_, err := tlsutil.Trust{Roots: pool(otherCA.Cert)}.Verify([]*x509.Certificate{leaf.Cert}, "wrong.example.com", time.Now())
+		var nameErr *tlsutil.NameMismatchError
+		require.ErrorAs(t, err, &nameErr)
+	})
+	t.Run("common name only under system roots", func(t *testing.T) {
+		_, err := tlsutil.Trust{}.Verify([]*x509.Certificate{cnOnly.Cert}, host, time.Now())
+		var noSAN *tlsutil.NoSANError
+		require.ErrorAs(t, err, &noSAN)
+	})
+	t.Run("self-signed CA under system roots", func(t *testing.T) {
+		caLeaf := generate(t, tlsutil.CertRequest{DNSNames: []string{host}, IsCA: true})
+		_, err := tlsutil.Trust{}.Verify([]*x509.Certificate{caLeaf.Cert}, host, time.Now())
+		var untrusted *tlsutil.UntrustedError
+		require.ErrorAs(t, err, &untrusted)
+		assert.True(t, untrusted.SelfSigned)
+	})
 	t.Run("signed by another CA", func(t *testing.T) {
 		_, err := tlsutil.Trust{Roots: pool(otherCA.Cert)}.Verify([]*x509.Certificate{leaf.Cert}, host, time.Now())
 		var untrusted *tlsutil.UntrustedError

@@ -94,7 +94,16 @@ type TLSListener struct {
 // ALPN variant alpn. The listener is closed in t.Cleanup.
 func ListenTLS(t testing.TB, kp *tlsutil.KeyPair, alpn ALPN) *TLSListener {
 	t.Helper()
-	raw := Listen(t)
+	return ListenTLSOn(t, "127.0.0.1:0", kp, alpn)
+}
+
+// ListenTLSOn is ListenTLS on a chosen loopback address, such as
+// "[::1]:0".
+func ListenTLSOn(t testing.TB, address string, kp *tlsutil.KeyPair, alpn ALPN) *TLSListener {
+	t.Helper()
+	raw, err := net.Listen("tcp", address)
+	require.NoError(t, err, "listen on %s", address)
+	t.Cleanup(func() { _ = raw.Close() })
 	l := &TLSListener{}
 	l.SetCertificate(t, kp)
 	l.Listener = tls.NewListener(raw, l.config(alpn))
