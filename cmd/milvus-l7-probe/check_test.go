@@ -157,3 +157,27 @@ func TestCheckHelpHasExample(t *testing.T) {
 	assert.Contains(t, stdout, "Examples:")
 	assert.Contains(t, stdout, "--server-pem tls.crt")
 }
+
+func TestCheckLayerExitCodes(t *testing.T) {
+	addr, _ := startMilvus(t, testserver.NewFakeMilvus())
+	cases := []struct {
+		name   string
+		args   []string
+		code   int
+		reason string
+	}{
+		{"plaintext to the TLS port", []string{"--address", addr, "--plaintext"}, probe.ExitTLS, "tls_required"},
+		{"system roots for a self-signed certificate", []string{"--address", addr, "--server-name", testserver.ServerName},
+			probe.ExitTLS, "tls_untrusted"},
+		{"closed port", []string{"--address", testserver.ClosedPort(t)}, probe.ExitConnect, "connect_refused"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := runCommand(t, append([]string{"check", "--timeout", "5s"}, tc.args...)...)
+
+			assert.Equal(t, tc.code, code, stdout)
+			assert.Empty(t, stderr)
+			assert.Contains(t, stdout, "("+tc.reason+")")
+		})
+	}
+}
