@@ -38,31 +38,6 @@ func TestExitCode(t *testing.T) {
 	}
 }
 
-func TestHintForEveryReason(t *testing.T) {
-	reasons := []probe.Reason{
-		probe.ReasonResolveFailed, probe.ReasonConnectRefused, probe.ReasonConnectTimeout,
-		probe.ReasonConnectUnreachable, probe.ReasonConnectFailed,
-		probe.ReasonTLSHandshakeFailed, probe.ReasonTLSTimeout, probe.ReasonServerNotTLS,
-		probe.ReasonTLSRequired, probe.ReasonTLSNameMismatch, probe.ReasonTLSUntrusted,
-		probe.ReasonTLSPinMismatch, probe.ReasonTLSExpired, probe.ReasonTLSNotYetValid,
-		probe.ReasonTLSExpiringSoon, probe.ReasonTLSInvalid, probe.ReasonCertNoSAN,
-		probe.ReasonTLSVerifySkipped,
-		probe.ReasonALPNNone, probe.ReasonALPNHTTP1, probe.ReasonALPNOther,
-		probe.ReasonLBError, probe.ReasonHealthUnimplemented, probe.ReasonHealthUnknownService,
-		probe.ReasonNotServing, probe.ReasonRPCTimeout, probe.ReasonRPCFailed,
-		probe.ReasonConnectionClosed, probe.ReasonAuthRequired, probe.ReasonPermissionDenied,
-		probe.ReasonMilvusUnhealthy, probe.ReasonMilvusStarting, probe.ReasonMilvusError,
-		probe.ReasonHealthzUnreachable, probe.ReasonHealthzTimeout, probe.ReasonHealthzNotFound,
-		probe.ReasonHealthzUnhealthy, probe.ReasonHealthzBodyNotOK, probe.ReasonHealthzStatus,
-		probe.ReasonMessageTooLarge, probe.ReasonCanaryFailed,
-		probe.ReasonUnknown, probe.ReasonInternal,
-	}
-	for _, reason := range reasons {
-		assert.NotEmpty(t, probe.Hint(reason), "hint of %s", reason)
-	}
-	assert.Empty(t, probe.Hint("no_such_reason"))
-}
-
 // A cancelled context ends the run at once, with failures, not a hang.
 func TestRunCancelledContext(t *testing.T) {
 	addr := testserver.StartSilent(t)

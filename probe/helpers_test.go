@@ -116,7 +116,7 @@ func assertVerdict(t *testing.T, rep probe.Report, want verdict) {
 func assertSkippedAfter(t *testing.T, rep probe.Report, failed probe.CheckName) {
 	t.Helper()
 	chain := []probe.CheckName{probe.CheckResolve, probe.CheckConnect, probe.CheckTLS,
-		probe.CheckALPN, probe.CheckGRPCHealth, probe.CheckMilvus}
+		probe.CheckALPN, probe.CheckGRPCHealth, probe.CheckMilvus, probe.CheckCanary}
 	after := false
 	for _, name := range chain {
 		if after {
@@ -140,7 +140,7 @@ func describe(rep probe.Report) string {
 }
 
 // passingChain is the status of every check of a healthy target given by
-// IP address without a healthz URL.
+// IP address without a healthz URL or canary.
 func passingChain() map[probe.CheckName]probe.Status {
 	return map[probe.CheckName]probe.Status{
 		probe.CheckResolve:    probe.StatusSkip,
@@ -150,6 +150,7 @@ func passingChain() map[probe.CheckName]probe.Status {
 		probe.CheckGRPCHealth: probe.StatusPass,
 		probe.CheckMilvus:     probe.StatusPass,
 		probe.CheckHealthz:    probe.StatusSkip,
+		probe.CheckCanary:     probe.StatusSkip,
 	}
 }
 

@@ -50,29 +50,30 @@ type Result struct {
 // Details are the facts a check observed. Fields stay zero when the check
 // did not observe them; pointers tell "not observed" from a zero value.
 type Details struct {
-	Addresses          []string   `json:"addresses,omitempty"`
-	RemoteAddress      string     `json:"remote_address,omitempty"`
-	TLSVersion         string     `json:"tls_version,omitempty"`
-	CipherSuite        string     `json:"cipher_suite,omitempty"`
-	NegotiatedProtocol string     `json:"negotiated_protocol,omitempty"`
-	Verified           *bool      `json:"verified,omitempty"`
-	TrustMode          string     `json:"trust_mode,omitempty"`
-	PeerSubject        string     `json:"peer_subject,omitempty"`
-	PeerIssuer         string     `json:"peer_issuer,omitempty"`
-	DNSNames           []string   `json:"dns_names,omitempty"`
-	IPAddresses        []string   `json:"ip_addresses,omitempty"`
-	FingerprintSHA256  string     `json:"fingerprint_sha256,omitempty"`
-	SPKIPin            string     `json:"spki_pin,omitempty"`
-	NotAfter           *time.Time `json:"not_after,omitempty"`
-	EarliestExpiry     *time.Time `json:"earliest_expiry,omitempty"`
-	ChainLength        int        `json:"chain_length,omitempty"`
-	ServingStatus      string     `json:"serving_status,omitempty"`
-	MilvusVersion      string     `json:"milvus_version,omitempty"`
-	UnhealthyReasons   []string   `json:"unhealthy_reasons,omitempty"`
-	HTTPStatusCode     int        `json:"http_status_code,omitempty"`
-	ContentType        string     `json:"content_type,omitempty"`
-	HealthzStatusCode  int        `json:"healthz_status_code,omitempty"`
-	HealthzBody        string     `json:"healthz_body,omitempty"`
+	Addresses          []string     `json:"addresses,omitempty"`
+	RemoteAddress      string       `json:"remote_address,omitempty"`
+	TLSVersion         string       `json:"tls_version,omitempty"`
+	CipherSuite        string       `json:"cipher_suite,omitempty"`
+	NegotiatedProtocol string       `json:"negotiated_protocol,omitempty"`
+	Verified           *bool        `json:"verified,omitempty"`
+	TrustMode          string       `json:"trust_mode,omitempty"`
+	PeerSubject        string       `json:"peer_subject,omitempty"`
+	PeerIssuer         string       `json:"peer_issuer,omitempty"`
+	DNSNames           []string     `json:"dns_names,omitempty"`
+	IPAddresses        []string     `json:"ip_addresses,omitempty"`
+	FingerprintSHA256  string       `json:"fingerprint_sha256,omitempty"`
+	SPKIPin            string       `json:"spki_pin,omitempty"`
+	NotAfter           *time.Time   `json:"not_after,omitempty"`
+	EarliestExpiry     *time.Time   `json:"earliest_expiry,omitempty"`
+	ChainLength        int          `json:"chain_length,omitempty"`
+	ServingStatus      string       `json:"serving_status,omitempty"`
+	MilvusVersion      string       `json:"milvus_version,omitempty"`
+	UnhealthyReasons   []string     `json:"unhealthy_reasons,omitempty"`
+	HTTPStatusCode     int          `json:"http_status_code,omitempty"`
+	ContentType        string       `json:"content_type,omitempty"`
+	HealthzStatusCode  int          `json:"healthz_status_code,omitempty"`
+	HealthzBody        string       `json:"healthz_body,omitempty"`
+	CanarySteps        []CanaryStep `json:"canary_steps,omitempty"`
 }
 
 // Report is the outcome of one run of every check against one target.

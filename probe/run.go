@@ -23,6 +23,7 @@ var chain = []step{
 	{CheckALPN, (*session).checkALPN},
 	{CheckGRPCHealth, (*session).checkGRPCHealth},
 	{CheckMilvus, (*session).checkMilvus},
+	{CheckCanary, (*session).checkCanary},
 }
 
 // Run runs every check of t once and returns the report. It never returns
@@ -39,7 +40,9 @@ func Run(ctx context.Context, t Target) Report {
 	s := newSession(t)
 	defer s.close()
 	results := s.runChain(ctx)
-	results = append(results, <-healthz)
+	// healthz is listed in its layer order, before the opt-in canary.
+	last := len(results) - 1
+	results = append(results[:last], <-healthz, results[last])
 	noteHealthzDisagreement(results)
 
 	report := Report{Target: t.DisplayName(), Checks: results, Duration: time.Since(start)}
@@ -86,12 +89,12 @@ func timed(check func() Result) Result {
 // runs, so the fault is on the path to it. A verdict that Milvus returned
 // itself, such as NOT_SERVING or isHealthy false, gets no note.
 func noteHealthzDisagreement(results []Result) {
-	healthz := results[len(results)-1]
-	if healthz.Status != StatusPass {
+	healthz, ok := Report{Checks: results}.Check(CheckHealthz)
+	if !ok || healthz.Status != StatusPass {
 		return
 	}
-	for i := range results[:len(results)-1] {
-		if results[i].Status != StatusFail {
+	for i := range results {
+		if results[i].Status != StatusFail || results[i].Name == CheckHealthz {
 			continue
 		}
 		if failedOnPath(results[i]) {

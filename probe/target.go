@@ -32,6 +32,9 @@ type Target struct {
 	Timeouts Timeouts
 	// Credentials for Milvus RPCs; zero means none.
 	Credentials Credentials
+	// Canary turns on the data-path check: create, write, search and drop
+	// a small collection of the probe's own.
+	Canary bool
 }
 
 // TLS is the trust configuration of a target.

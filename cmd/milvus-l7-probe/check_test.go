@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -17,15 +15,6 @@ import (
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
-}
-
-// runCommand runs one command line in-process and returns the exit code
-// and what it wrote to stdout and stderr.
-func runCommand(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	var stdout, stderr bytes.Buffer
-	code := run(args, streams{In: strings.NewReader(""), Out: &stdout, Err: &stderr})
-	return code, stdout.String(), stderr.String()
 }
 
 // startMilvus starts a TLS gRPC server with the health service and a fake
@@ -63,7 +52,7 @@ func TestCheckInvalidInput(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			code, stdout, stderr := runCommand(t, tc.args...)
+			code, stdout, stderr := runCLI(t, "", tc.args...)
 
 			assert.Equal(t, probe.ExitConfig, code)
 			assert.Empty(t, stdout)
@@ -79,7 +68,7 @@ func TestCheckPasses(t *testing.T) {
 	args := []string{"check", "--address", addr, "--server-name", testserver.ServerName, "--server-pem", pem}
 
 	t.Run("table", func(t *testing.T) {
-		code, stdout, stderr := runCommand(t, args...)
+		code, stdout, stderr := runCLI(t, "", args...)
 
 		assert.Equal(t, probe.ExitOK, code, stdout+stderr)
 		assert.Empty(t, stderr)
@@ -88,7 +77,7 @@ func TestCheckPasses(t *testing.T) {
 		assert.Contains(t, stdout, addr+": all checks passed in ")
 	})
 	t.Run("json", func(t *testing.T) {
-		code, stdout, _ := runCommand(t, append(args, "--output", "json")...)
+		code, stdout, _ := runCLI(t, "", append(args, "--output", "json")...)
 
 		assert.Equal(t, probe.ExitOK, code)
 		var doc struct {
@@ -102,14 +91,14 @@ func TestCheckPasses(t *testing.T) {
 		require.NoError(t, json.Unmarshal([]byte(stdout), &doc), stdout)
 		assert.True(t, doc.Success)
 		assert.Equal(t, 0, doc.ExitCode)
-		assert.Len(t, doc.Checks, 7)
+		assert.Len(t, doc.Checks, 8)
 	})
 }
 
 func TestCheckFailureExitCode(t *testing.T) {
 	addr, pem := startMilvus(t, testserver.NewFakeMilvus())
 
-	code, stdout, stderr := runCommand(t, "check", "--address", addr, "--server-name", "wrong.example.com", "--server-pem", pem)
+	code, stdout, stderr := runCLI(t, "", "check", "--address", addr, "--server-name", "wrong.example.com", "--server-pem", pem)
 
 	assert.Equal(t, probe.ExitTLS, code)
 	assert.Empty(t, stderr, "the report is the whole output")
@@ -125,7 +114,7 @@ func TestCheckCredentialsStaySecret(t *testing.T) {
 	args := []string{"check", "--address", addr, "--server-name", testserver.ServerName, "--server-pem", pem}
 
 	t.Run("without credentials", func(t *testing.T) {
-		code, stdout, _ := runCommand(t, args...)
+		code, stdout, _ := runCLI(t, "", args...)
 
 		assert.Equal(t, probe.ExitRPC, code)
 		assert.Contains(t, stdout, "FAILED at milvus (auth_required)")
@@ -133,7 +122,7 @@ func TestCheckCredentialsStaySecret(t *testing.T) {
 	t.Run("password from env", func(t *testing.T) {
 		t.Setenv("MILVUS_L7_PROBE_PASSWORD", password)
 		for _, output := range []string{"table", "json"} {
-			code, stdout, stderr := runCommand(t, append(args, "--username", "root", "--output", output)...)
+			code, stdout, stderr := runCLI(t, "", append(args, "--username", "root", "--output", output)...)
 
 			assert.Equal(t, probe.ExitOK, code, stdout)
 			assert.NotContains(t, stdout+stderr, password, output)
@@ -143,7 +132,7 @@ func TestCheckCredentialsStaySecret(t *testing.T) {
 	t.Run("password file", func(t *testing.T) {
 		file := testserver.WriteFile(t, "password", []byte(password+"\n"))
 
-		code, stdout, stderr := runCommand(t, append(args, "--username", "root", "--password-file", file)...)
+		code, stdout, stderr := runCLI(t, "", append(args, "--username", "root", "--password-file", file)...)
 
 		assert.Equal(t, probe.ExitOK, code, stdout)
 		assert.NotContains(t, stdout+stderr, password)
@@ -151,7 +140,7 @@ func TestCheckCredentialsStaySecret(t *testing.T) {
 }
 
 func TestCheckHelpHasExample(t *testing.T) {
-	code, stdout, _ := runCommand(t, "check", "--help")
+	code, stdout, _ := runCLI(t, "", "check", "--help")
 
 	assert.Equal(t, probe.ExitOK, code)
 	assert.Contains(t, stdout, "Examples:")
@@ -173,7 +162,7 @@ func TestCheckLayerExitCodes(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			code, stdout, stderr := runCommand(t, append([]string{"check", "--timeout", "5s"}, tc.args...)...)
+			code, stdout, stderr := runCLI(t, "", append([]string{"check", "--timeout", "5s"}, tc.args...)...)
 
 			assert.Equal(t, tc.code, code, stdout)
 			assert.Empty(t, stderr)

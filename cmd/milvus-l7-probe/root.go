@@ -55,6 +55,9 @@ by ALPN, gRPC health, Milvus CheckHealth, and Milvus's /healthz on 9091.`,
 	root.SetErr(io.Err)
 	root.AddCommand(
 		newCheckCommand(io),
+		newCertCommand(io),
+		newRenderCommand(io),
+		newLintCommand(io),
 	)
 	return root
 }

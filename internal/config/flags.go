@@ -2,6 +2,8 @@ package config
 
 import (
 	"github.com/spf13/pflag"
+
+	"github.com/milvus-l7-probe/milvus-l7-probe/probe"
 )
 
 // targetFlag binds one command-line flag to a config key.
@@ -33,6 +35,7 @@ var targetFlags = []targetFlag{
 	{"username", "credentials.username"},
 	{"password-file", "credentials.password_file"},
 	{"token-file", "credentials.token_file"},
+	{"canary", "canary"},
 }
 
 // plaintextFlag turns TLS off; it sets tls.enabled to false.
@@ -62,5 +65,7 @@ func AddTargetFlags(fs *pflag.FlagSet) {
 	fs.Duration("healthz-timeout", 0, "deadline of the /healthz request (0: what is left of --timeout)")
 	fs.String("username", "", "Milvus user; the password comes from --password-file or "+EnvPassword)
 	fs.String("password-file", "", "file holding the Milvus password (trailing newline ignored)")
+	fs.Bool("canary", false, "also run the canary: create a collection named "+probe.CanaryPrefix+"<random>, "+
+		"insert and search a few vectors, and drop it (needs create and drop privileges)")
 	fs.String("token-file", "", "file holding a Milvus token or API key (or set "+EnvToken+")")
 }

@@ -30,6 +30,7 @@ type TargetSettings struct {
 	Timeout             time.Duration      `mapstructure:"timeout"`
 	Timeouts            StageTimeouts      `mapstructure:"timeouts"`
 	Credentials         CredentialSettings `mapstructure:"credentials"`
+	Canary              bool               `mapstructure:"canary"`
 }
 
 // TLSSettings are the TLS and trust settings of a target.

@@ -79,6 +79,7 @@ func buildTarget(ts TargetSettings, getenv func(string) string) (probe.Target, e
 			Healthz: ts.Timeouts.Healthz,
 		},
 		Credentials: creds,
+		Canary:      ts.Canary,
 	}, nil
 }
 
