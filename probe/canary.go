@@ -295,8 +295,8 @@ func statusError(resp any, err error) error {
 	case statusReply:
 		st = r.GetStatus()
 	}
-	if st == nil || (st.GetErrorCode() == commonpb.ErrorCode_Success && st.GetCode() == 0) {
+	if statusOK(st) {
 		return nil
 	}
-	return fmt.Errorf("Milvus returned error %s (code %d): %s", st.GetErrorCode(), st.GetCode(), st.GetReason())
+	return fmt.Errorf("error %s (code %d) from Milvus: %s", legacyErrorCode(st), st.GetCode(), st.GetReason())
 }
