@@ -9,7 +9,7 @@ import (
 	"github.com/milvus-l7-probe/milvus-l7-probe/probe"
 )
 
-// C4 and C5: TLS works, but the listener does not select h2.
+// TLS works, but the listener does not select h2.
 func TestRunALPNNotH2(t *testing.T) {
 	cases := []struct {
 		name   string

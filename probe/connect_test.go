@@ -63,7 +63,7 @@ func TestRunResolvesLocalhost(t *testing.T) {
 	assert.Contains(t, result(t, rep, probe.CheckResolve).Details.Addresses, srv.addr)
 }
 
-// C9 (a): /healthz says 200 OK while nothing listens on the gRPC port.
+// /healthz returns 200 OK while nothing listens on the gRPC port.
 func TestRunHealthzDisagreesWithGRPCPort(t *testing.T) {
 	healthz := testserver.StartHealthz(t)
 	target := tlsTarget(testserver.ClosedPort(t), tlsutil.Trust{})

@@ -12,7 +12,7 @@ import (
 	"github.com/milvus-l7-probe/milvus-l7-probe/probe"
 )
 
-// C9 (b) and (d): /healthz answers that are not Milvus's OK, told apart.
+// /healthz responses other than Milvus's OK, each with its own reason.
 func TestRunHealthz(t *testing.T) {
 	kp := testserver.SelfSigned(t, testserver.ServerName)
 	srv := startMilvus(t, kp, testserver.GRPCOptions{})
@@ -82,7 +82,7 @@ func TestRunHealthzPasses(t *testing.T) {
 	}
 }
 
-// C9 (d) as it happens: the URL names a path the server does not serve.
+// The URL names a path that the server does not serve.
 func TestRunHealthzWrongPath(t *testing.T) {
 	kp := testserver.SelfSigned(t, testserver.ServerName)
 	srv := startMilvus(t, kp, testserver.GRPCOptions{})
@@ -158,8 +158,8 @@ func TestRunExitCodeIsFirstFailedLayer(t *testing.T) {
 	assert.NotContains(t, result(t, rep, probe.CheckConnect).Message, "/healthz answered 200")
 }
 
-// /healthz passing places a transport failure on the path to Milvus, but
-// says nothing about an answer that Milvus itself returned.
+// A passing /healthz places a transport failure on the path to Milvus,
+// but adds no note to a verdict that Milvus itself returned.
 func TestRunHealthzDisagreementNote(t *testing.T) {
 	kp := testserver.SelfSigned(t, testserver.ServerName)
 	const note = "the fault is on the gRPC path"

@@ -35,7 +35,7 @@ func TestRunPlaintextServer(t *testing.T) {
 	})
 }
 
-// C7 (a): plaintext HTTP/2 sent to a TLS port is detected from the
+// Plaintext HTTP/2 sent to a TLS port is detected from the
 // server's first bytes, not at the deadline.
 func TestRunPlaintextToTLSPort(t *testing.T) {
 	kp := testserver.SelfSigned(t, testserver.ServerName)
@@ -63,7 +63,7 @@ func TestRunPlaintextToTLSPort(t *testing.T) {
 	assert.Less(t, elapsed, 2*time.Second, "detected from the first bytes, well before the %s deadline", runTimeout)
 }
 
-// C8: the gRPC health service is missing, asked for an unknown service,
+// The gRPC health service is missing, asked for an unknown service,
 // or not serving.
 func TestRunGRPCHealth(t *testing.T) {
 	kp := testserver.SelfSigned(t, testserver.ServerName)
@@ -158,7 +158,7 @@ func TestRunGRPCHealth(t *testing.T) {
 	})
 }
 
-// C9 (c): CheckHealth succeeds as an RPC but reports isHealthy false.
+// CheckHealth succeeds as an RPC but reports isHealthy false.
 func TestRunMilvusUnhealthy(t *testing.T) {
 	kp := testserver.SelfSigned(t, testserver.ServerName)
 	milvus := testserver.NewFakeMilvus()
@@ -219,7 +219,7 @@ func TestRunMilvusErrors(t *testing.T) {
 	}
 }
 
-// C10: Milvus requires credentials, and they never show in the report.
+// Milvus requires credentials, and they never appear in the report.
 func TestRunMilvusAuthentication(t *testing.T) {
 	const user, password = "root", "s3cret-Passw0rd"
 	kp := testserver.SelfSigned(t, testserver.ServerName)

@@ -28,7 +28,7 @@ func TestRunPinnedCertificatePasses(t *testing.T) {
 	assert.Equal(t, "v2.6.6", result(t, rep, probe.CheckMilvus).Details.MilvusVersion)
 }
 
-// C1: the certificate is for another name than the one asked for.
+// The certificate is for another name than the requested server name.
 func TestRunNameMismatch(t *testing.T) {
 	kp := testserver.SelfSigned(t, testserver.ServerName)
 	srv := startMilvus(t, kp, testserver.GRPCOptions{})
@@ -58,7 +58,7 @@ func TestRunNameMismatch(t *testing.T) {
 	}
 }
 
-// C2: the certificate of the openssl recipe in Milvus's guide has a
+// The certificate of the openssl recipe in Milvus's guide has a
 // Common Name and no SAN.
 func TestRunCommonNameOnlyCertificate(t *testing.T) {
 	kp := testserver.Cert(t, tlsutil.CertRequest{CommonName: testserver.ServerName, KeyType: tlsutil.KeyRSA2048})
@@ -92,7 +92,7 @@ func TestRunCommonNameOnlyCertificate(t *testing.T) {
 	})
 }
 
-// C3 (a): a self-signed certificate checked against the system roots.
+// A self-signed certificate checked against the system roots.
 func TestRunSelfSignedUntrusted(t *testing.T) {
 	kp := testserver.SelfSigned(t, testserver.ServerName)
 	srv := startMilvus(t, kp, testserver.GRPCOptions{})
@@ -109,7 +109,7 @@ func TestRunSelfSignedUntrusted(t *testing.T) {
 	assertSkippedAfter(t, rep, probe.CheckTLS)
 }
 
-// C3 (b): the server is restarted with a new certificate for the same
+// The server is restarted with a new certificate for the same
 // name, and the pin no longer matches.
 func TestRunPinMismatchAfterRestart(t *testing.T) {
 	first := testserver.SelfSigned(t, testserver.ServerName)
@@ -290,7 +290,7 @@ func TestRunCAFileTrust(t *testing.T) {
 	})
 }
 
-// C7 (b): TLS sent to a plaintext gRPC port.
+// TLS sent to a plaintext gRPC port.
 func TestRunTLSToPlaintextServer(t *testing.T) {
 	g := testserver.ServeGRPC(t, testserver.Listen(t), testserver.GRPCOptions{Milvus: testserver.NewFakeMilvus()})
 

@@ -1,8 +1,8 @@
-// Package testserver starts the loopback servers that the tests of the
-// probe, the config and the commands run against: TLS listeners with a
-// chosen certificate and ALPN, gRPC servers with the health service and a
-// fake MilvusService, a server that never responds, and a /healthz. Every
-// server listens on 127.0.0.1 and stops in t.Cleanup.
+// Package testserver starts loopback servers for the tests of the probe,
+// the config and the commands. It provides TLS listeners with a chosen
+// certificate and ALPN, gRPC servers with the health service and a fake
+// MilvusService, a server that never responds, and a /healthz. Every
+// server listens on loopback and stops in t.Cleanup.
 package testserver
 
 import (
