@@ -36,6 +36,8 @@ func TestRunHealthz(t *testing.T) {
 			probe.ReasonHealthzBodyNotOK, []string{"200"}},
 		{"JSON state not OK", http.StatusOK, "application/json", `{"state":"Abnormal"}`,
 			probe.ReasonHealthzBodyNotOK, []string{"Abnormal"}},
+		{"redirect not followed", http.StatusFound, "text/plain", "",
+			probe.ReasonHealthzStatus, []string{"302", "Found"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -251,6 +251,16 @@ func TestRunMilvusAuthentication(t *testing.T) {
 		})
 		assertNoSecret(t, rep, "wrong-Passw0rd")
 	})
+	t.Run("with token", func(t *testing.T) {
+		const token = "root:" + password
+		target := tlsTarget(srv.addr, pin(kp))
+		target.Credentials = probe.Credentials{Token: token}
+
+		rep := run(t, target)
+
+		assertVerdict(t, rep, verdict{exit: probe.ExitOK, statuses: passingChain()})
+		assertNoSecret(t, rep, password)
+	})
 	t.Run("with credentials", func(t *testing.T) {
 		target := tlsTarget(srv.addr, pin(kp))
 		target.Credentials = probe.Credentials{Username: user, Password: password}
