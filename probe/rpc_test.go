@@ -188,13 +188,19 @@ func TestRunMilvusErrors(t *testing.T) {
 		words  []string
 	}{
 		{"starting as status", func(m *testserver.FakeMilvus) {
-			m.SetStatus(&commonpb.Status{ErrorCode: commonpb.ErrorCode_NotReadyServe, Code: 1, Reason: "Milvus Proxy is not ready yet. please wait"})
+			m.SetStatus(milvusStatus(commonpb.ErrorCode_NotReadyServe, 1, "Milvus Proxy is not ready yet. please wait"))
 		}, probe.ExitRPC, probe.ReasonMilvusStarting, []string{"Milvus Proxy is not ready yet"}},
+		{"starting as new code only", func(m *testserver.FakeMilvus) {
+			m.SetStatus(&commonpb.Status{Code: 1, Reason: "Milvus Proxy is not ready yet. please wait"})
+		}, probe.ExitRPC, probe.ReasonMilvusStarting, []string{"Milvus Proxy is not ready yet"}},
+		{"legacy code only", func(m *testserver.FakeMilvus) {
+			m.SetStatus(milvusStatus(commonpb.ErrorCode_UnexpectedError, 0, "legacy failure"))
+		}, probe.ExitRPC, probe.ReasonMilvusError, []string{"legacy failure"}},
 		{"starting as UNAVAILABLE", func(m *testserver.FakeMilvus) {
 			m.SetError(status.Error(codes.Unavailable, "Milvus Proxy is not ready yet. please wait"))
 		}, probe.ExitRPC, probe.ReasonMilvusStarting, []string{"not ready"}},
 		{"other status error", func(m *testserver.FakeMilvus) {
-			m.SetStatus(&commonpb.Status{ErrorCode: commonpb.ErrorCode_UnexpectedError, Code: 65535, Reason: "something broke"})
+			m.SetStatus(milvusStatus(commonpb.ErrorCode_UnexpectedError, 65535, "something broke"))
 		}, probe.ExitRPC, probe.ReasonMilvusError, []string{"something broke", "CheckHealth"}},
 		{"permission denied", func(m *testserver.FakeMilvus) {
 			m.SetError(status.Error(codes.PermissionDenied, "no privilege"))
@@ -300,4 +306,14 @@ func assertNoSecret(t *testing.T, rep probe.Report, secret string) {
 		assert.NotContains(t, text, secret, name)
 		assert.NotContains(t, text, encoded, name)
 	}
+}
+
+// milvusStatus builds a failed Milvus status with the deprecated ErrorCode
+// beside the newer Code, as Milvus 2.3 to 2.6 send it. Milvus 2.2 sends
+// ErrorCode alone, which a zero code reproduces.
+//
+//lint:ignore SA1019 Milvus still sends the deprecated ErrorCode.
+func milvusStatus(legacy commonpb.ErrorCode, code int32, reason string) *commonpb.Status {
+	//lint:ignore SA1019 Milvus still sends the deprecated ErrorCode.
+	return &commonpb.Status{ErrorCode: legacy, Code: code, Reason: reason}
 }

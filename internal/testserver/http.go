@@ -8,8 +8,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"golang.org/x/net/http2"
 )
 
 // Healthz is a plain-HTTP server whose /healthz responds with a settable
@@ -92,49 +90,20 @@ func StartSilent(t testing.TB) string {
 
 // ServeHTTP2 serves HTTP/2 with handler on every connection of l until t
 // ends, as a load balancer or proxy that responds to gRPC requests
-// itself does. l is usually a TLSListener with ALPNH2.
+// itself does. l must be a TLSListener with ALPNH2: net/http serves
+// HTTP/2 on a TLS connection whose ALPN selected h2.
 func ServeHTTP2(t testing.TB, l net.Listener, handler http.Handler) {
 	t.Helper()
-	srv := &http2.Server{}
-	var (
-		conns    []net.Conn // written by the accept loop only
-		serving  sync.WaitGroup
-		accepted = make(chan struct{})
-	)
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
+	done := make(chan struct{})
 	go func() {
-		defer close(accepted)
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			conns = append(conns, conn)
-			serving.Go(func() { serveHTTP2Conn(srv, conn, handler) })
-		}
+		defer close(done)
+		_ = srv.Serve(l)
 	}()
 	t.Cleanup(func() {
-		// The accept loop ends first, so no connection is added after
-		// the ones below are closed.
-		_ = l.Close()
-		<-accepted
-		for _, conn := range conns {
-			_ = conn.Close()
-		}
-		serving.Wait()
+		_ = srv.Close()
+		<-done
 	})
-}
-
-// serveHTTP2Conn completes a TLS handshake before it serves conn:
-// http2.Server reads the TLS version from the connection state at once and
-// rejects a connection whose handshake has not run yet.
-func serveHTTP2Conn(srv *http2.Server, conn net.Conn, handler http.Handler) {
-	if tc, ok := conn.(*tls.Conn); ok {
-		if err := tc.Handshake(); err != nil {
-			_ = conn.Close()
-			return
-		}
-	}
-	srv.ServeConn(conn, &http2.ServeConnOpts{Handler: handler})
 }
 
 // ServeHandshakeThenClose completes the TLS handshake of every connection
