@@ -278,6 +278,41 @@ func TestRunMilvusAuthentication(t *testing.T) {
 	})
 }
 
+// Milvus with authorization on rejects the health RPC without credentials
+// too. The health check then warns and the milvus check names the cause.
+func TestRunServerWideAuthentication(t *testing.T) {
+	const user, password = "root", "s3cret-Passw0rd"
+	kp := testserver.SelfSigned(t, testserver.ServerName)
+	srv := startMilvus(t, kp, testserver.GRPCOptions{
+		Authorization: base64.StdEncoding.EncodeToString([]byte(user + ":" + password)),
+	})
+
+	t.Run("without credentials", func(t *testing.T) {
+		rep := run(t, tlsTarget(srv.addr, pin(kp)))
+
+		assertVerdict(t, rep, verdict{
+			exit: probe.ExitRPC,
+			statuses: with(passingChain(), map[probe.CheckName]probe.Status{
+				probe.CheckGRPCHealth: probe.StatusWarn,
+				probe.CheckMilvus:     probe.StatusFail,
+			}),
+			reasonOf: probe.CheckMilvus,
+			reason:   probe.ReasonAuthRequired,
+			words:    []string{"missing authorization in header"},
+		})
+		assert.Equal(t, probe.ReasonAuthRequired, result(t, rep, probe.CheckGRPCHealth).Reason)
+	})
+	t.Run("with credentials", func(t *testing.T) {
+		target := tlsTarget(srv.addr, pin(kp))
+		target.Credentials = probe.Credentials{Username: user, Password: password}
+
+		rep := run(t, target)
+
+		assertVerdict(t, rep, verdict{exit: probe.ExitOK, statuses: passingChain()})
+		assertNoSecret(t, rep, password)
+	})
+}
+
 func TestCredentialsStringHidesSecrets(t *testing.T) {
 	creds := probe.Credentials{Username: "root", Password: "s3cret-Passw0rd", Token: "tok-123456"}
 	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {

@@ -22,6 +22,10 @@ type GRPCOptions struct {
 	NoHealth bool
 	// Milvus is registered as the MilvusService when not nil.
 	Milvus *FakeMilvus
+	// Authorization, when set, is required on every call of every
+	// service, the health service included, as Milvus with authorization
+	// on requires it: the base64 of "user:password".
+	Authorization string
 }
 
 // GRPC is a running gRPC test server.
@@ -39,7 +43,11 @@ type GRPC struct {
 // negotiated protocol.
 func ServeGRPC(t testing.TB, l net.Listener, opts GRPCOptions) *GRPC {
 	t.Helper()
-	srv := grpc.NewServer()
+	var serverOpts []grpc.ServerOption
+	if opts.Authorization != "" {
+		serverOpts = append(serverOpts, grpc.UnaryInterceptor(requireAuthorization(opts.Authorization)))
+	}
+	srv := grpc.NewServer(serverOpts...)
 	g := &GRPC{Addr: l.Addr().String()}
 	if !opts.NoHealth {
 		g.Health = health.NewServer()
@@ -172,12 +180,30 @@ func (m *FakeMilvus) checkCallLocked(ctx context.Context) error {
 	if m.authorization == "" {
 		return nil
 	}
+	return checkAuthorization(ctx, m.authorization)
+}
+
+// requireAuthorization returns an interceptor that rejects every call
+// without the authorization metadata value.
+func requireAuthorization(value string) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		if err := checkAuthorization(ctx, value); err != nil {
+			return nil, err
+		}
+		return handler(ctx, req)
+	}
+}
+
+// checkAuthorization fails with UNAUTHENTICATED when the authorization
+// metadata is missing ("missing authorization in header", the proxy's
+// text) or is not value.
+func checkAuthorization(ctx context.Context, value string) error {
 	md, _ := metadata.FromIncomingContext(ctx)
 	values := md.Get("authorization")
 	if len(values) == 0 {
 		return status.Error(codes.Unauthenticated, "missing authorization in header")
 	}
-	if values[0] != m.authorization {
+	if values[0] != value {
 		return status.Error(codes.Unauthenticated, "auth check failure, please check username and password are correct")
 	}
 	return nil
