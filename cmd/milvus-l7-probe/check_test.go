@@ -7,15 +7,10 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
 	"github.com/milvus-l7-probe/milvus-l7-probe/internal/testserver"
 	"github.com/milvus-l7-probe/milvus-l7-probe/probe"
 )
-
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
-}
 
 // startMilvus starts a TLS gRPC server with the health service and a fake
 // Milvus, and returns its address and the path of its pinned certificate.

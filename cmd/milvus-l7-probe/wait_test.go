@@ -3,14 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"encoding/xml"
 	"io"
-	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,26 +15,22 @@ import (
 	"testing"
 	"time"
 
-	"github.com/milvus-io/milvus-proto/go-api/v2/commonpb"
 	"github.com/milvus-io/milvus-proto/go-api/v2/milvuspb"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 
+	"github.com/milvus-l7-probe/milvus-l7-probe/internal/testserver"
 	"github.com/milvus-l7-probe/milvus-l7-probe/probe"
-	"github.com/milvus-l7-probe/milvus-l7-probe/tlsutil"
 )
 
-const testServerName = "my-release.milvus.io"
-
 // flippingServer is a gRPC server on loopback with TLS, the grpc-go health
-// service and a healthy Milvus service. Its health status starts
-// NOT_SERVING and turns SERVING at the servingAt-th health check, so a
-// test controls by count, not by time, which attempt passes.
+// service and a healthy fake Milvus. Its health status starts NOT_SERVING
+// and turns SERVING at the servingAt-th health check, so a test controls
+// by count, not by time, which attempt passes.
 type flippingServer struct {
 	addr     string
 	certPath string
@@ -50,66 +43,59 @@ type flippingServer struct {
 }
 
 // startFlippingServer starts the server; servingAt 0 means it never turns
-// SERVING. The server stops when the test ends.
+// SERVING. The server stops when the test ends. testserver.ServeGRPC has
+// no place for the counting interceptor, so the gRPC server is built here
+// on testserver's TLS listener.
 func startFlippingServer(t *testing.T, servingAt int32) *flippingServer {
 	t.Helper()
-	kp, err := tlsutil.Generate(tlsutil.CertRequest{CommonName: testServerName,
-		DNSNames: []string{testServerName}, KeyType: tlsutil.KeyECDSAP256, Validity: time.Hour})
-	require.NoError(t, err)
-	s := &flippingServer{certPath: filepath.Join(t.TempDir(), "tls.crt")}
-	require.NoError(t, os.WriteFile(s.certPath, kp.CertPEM, 0o600))
-	cert, err := tls.X509KeyPair(kp.CertPEM, kp.KeyPEM)
-	require.NoError(t, err)
+	kp := testserver.SelfSigned(t, testserver.ServerName)
+	l := testserver.ListenTLS(t, kp, testserver.ALPNH2)
+	s := &flippingServer{addr: l.Addr().String(), certPath: testserver.WriteFile(t, "tls.crt", kp.CertPEM)}
 
 	hs := health.NewServer()
 	hs.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
 	count := func(ctx context.Context, req any, info *grpc.UnaryServerInfo, next grpc.UnaryHandler) (any, error) {
 		if info.FullMethod == healthpb.Health_Check_FullMethodName {
-			n := s.checks.Add(1)
-			if md, ok := metadata.FromIncomingContext(ctx); ok {
-				s.userAgent.Store(strings.Join(md.Get("user-agent"), ","))
-			}
-			if servingAt > 0 && n >= servingAt {
-				hs.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
-			}
-			if s.onCheck != nil {
-				s.onCheck(n)
-			}
+			s.countCheck(ctx, hs, servingAt)
 		}
 		return next(ctx, req)
 	}
-	srv := grpc.NewServer(
-		grpc.Creds(credentials.NewTLS(&tls.Config{Certificates: []tls.Certificate{cert}})),
-		grpc.UnaryInterceptor(count))
+	srv := grpc.NewServer(grpc.UnaryInterceptor(count))
 	healthpb.RegisterHealthServer(srv, hs)
-	milvuspb.RegisterMilvusServiceServer(srv, healthyMilvus{})
+	milvuspb.RegisterMilvusServiceServer(srv, testserver.NewFakeMilvus())
 
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	s.addr = lis.Addr().String()
-	go func() { _ = srv.Serve(lis) }()
-	t.Cleanup(srv.Stop)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = srv.Serve(l)
+	}()
+	t.Cleanup(func() {
+		srv.Stop()
+		<-done
+	})
 	return s
+}
+
+// countCheck counts one health check, records its user-agent, and turns
+// the status SERVING from the servingAt-th check on.
+func (s *flippingServer) countCheck(ctx context.Context, hs *health.Server, servingAt int32) {
+	n := s.checks.Add(1)
+	if md, ok := metadata.FromIncomingContext(ctx); ok {
+		s.userAgent.Store(strings.Join(md.Get("user-agent"), ","))
+	}
+	if servingAt > 0 && n >= servingAt {
+		hs.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
+	}
+	if s.onCheck != nil {
+		s.onCheck(n)
+	}
 }
 
 // args returns the flags that point a command at the server, with the
 // server's certificate pinned.
 func (s *flippingServer) args(extra ...string) []string {
-	return append([]string{"--address", s.addr, "--server-name", testServerName,
+	return append([]string{"--address", s.addr, "--server-name", testserver.ServerName,
 		"--server-pem", s.certPath, "--timeout", "10s"}, extra...)
-}
-
-// healthyMilvus replies to CheckHealth and GetVersion as a healthy Milvus.
-type healthyMilvus struct {
-	milvuspb.UnimplementedMilvusServiceServer
-}
-
-func (healthyMilvus) CheckHealth(context.Context, *milvuspb.CheckHealthRequest) (*milvuspb.CheckHealthResponse, error) {
-	return &milvuspb.CheckHealthResponse{Status: &commonpb.Status{}, IsHealthy: true}, nil
-}
-
-func (healthyMilvus) GetVersion(context.Context, *milvuspb.GetVersionRequest) (*milvuspb.GetVersionResponse, error) {
-	return &milvuspb.GetVersionResponse{Status: &commonpb.Status{}, Version: "v2.6.0"}, nil
 }
 
 // fastRetry makes attempts follow each other within milliseconds.

@@ -116,7 +116,7 @@ func TestWriteFormat(t *testing.T) {
 }
 
 func TestParseFormat(t *testing.T) {
-	for _, value := range []string{"table", "json"} {
+	for _, value := range []string{"table", "json", "junit"} {
 		got, err := report.ParseFormat(value)
 		require.NoError(t, err)
 		assert.Equal(t, report.Format(value), got)
@@ -124,7 +124,7 @@ func TestParseFormat(t *testing.T) {
 	_, err := report.ParseFormat("yaml")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `output "yaml" is invalid`)
-	assert.Contains(t, err.Error(), "table or json")
+	assert.Contains(t, err.Error(), "table, json or junit")
 }
 
 func keys(m map[string]any) []string {
