@@ -23,7 +23,7 @@ import (
 )
 
 // TestWaitUntilBackendUp waits through nginx for a Milvus backend that
-// comes up during the wait, as after a deploy: nginx answers 502 while its
+// comes up during the wait, as after a deploy: nginx returns 502 while its
 // upstream closes connections, and the wait passes once the upstream
 // forwards to Milvus. The switch happens after a count of connections, so
 // the test does not depend on timing.
