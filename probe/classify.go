@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -34,7 +35,7 @@ func (s *session) rpcFailure(ctx context.Context, what string, err error) Result
 	}
 	switch st.Code() {
 	case codes.DeadlineExceeded:
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || deadlineReached(ctx) {
 			return failed(ReasonRPCTimeout, "%s timed out: no reply within %s", what, s.rpcTimeoutText())
 		}
 		return failed(ReasonRPCTimeout, "%s timed out: %s", what, desc)
@@ -115,4 +116,16 @@ func (s *session) plaintextMismatch(what string, st *status.Status) (Result, boo
 			"after the plaintext HTTP/2 preface: it probably expects TLS (%s)", what, st.Message()), true
 	}
 	return Result{}, false
+}
+
+// deadlineSlack covers the time between the server's end of a call, which
+// it computes from the grpc-timeout header, and the client's own timer.
+const deadlineSlack = 100 * time.Millisecond
+
+// deadlineReached reports whether ctx's deadline has passed or is within
+// deadlineSlack, so a DEADLINE_EXCEEDED that the server sent because of
+// the probe's own timeout reads as that timeout.
+func deadlineReached(ctx context.Context) bool {
+	deadline, ok := ctx.Deadline()
+	return ok && time.Until(deadline) < deadlineSlack
 }
