@@ -12,18 +12,35 @@ COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 DATE ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 
+# make image tags the image with IMAGE and builds it with CONTAINER_ENGINE,
+# a docker-compatible CLI. The Dockerfile runs the same go build as build.
+IMAGE ?= milvus-l7-probe:$(VERSION)
+CONTAINER_ENGINE ?= $(shell command -v docker 2>/dev/null || command -v podman 2>/dev/null)
+
 # staticcheck 0.8 is the first series that knows Go 1.26.
 STATICCHECK_VERSION := v0.8.2
 
 # FUZZTIME bounds each fuzz target of make fuzz.
 FUZZTIME ?= 10s
 
-.PHONY: all build rig test unit e2e lint demo fuzz bench soak clean
+.PHONY: all build image rig test unit e2e lint demo fuzz bench soak clean
 
 all: build
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/milvus-l7-probe
+
+image:
+	@if [ -z "$(CONTAINER_ENGINE)" ]; then \
+		echo "make image: no container engine found (looked for docker and podman); install one or set CONTAINER_ENGINE" >&2; \
+		exit 1; \
+	fi
+	@if ! "$(CONTAINER_ENGINE)" info >/dev/null 2>&1; then \
+		echo "make image: $(CONTAINER_ENGINE) is installed but its engine is not running; start it and retry" >&2; \
+		exit 1; \
+	fi
+	"$(CONTAINER_ENGINE)" build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) \
+		--build-arg DATE=$(DATE) -t $(IMAGE) .
 
 # rig installs nginx, prometheus and the Python venv with Milvus and pymilvus.
 rig:

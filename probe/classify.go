@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -34,6 +35,9 @@ func (s *session) rpcFailure(ctx context.Context, what string, err error) Result
 	}
 	switch st.Code() {
 	case codes.DeadlineExceeded:
+		if ctx.Err() != nil || deadlineReached(ctx) {
+			return failed(ReasonRPCTimeout, "%s timed out: no reply within %s", what, s.rpcTimeoutText())
+		}
 		return failed(ReasonRPCTimeout, "%s timed out: %s", what, desc)
 	case codes.Canceled:
 		if ctx.Err() != nil || errors.Is(err, context.Canceled) {
@@ -51,6 +55,14 @@ func (s *session) rpcFailure(ctx context.Context, what string, err error) Result
 		return unavailableFailure(what, desc)
 	}
 	return failed(ReasonUnknown, "%s failed: code %s: %s", what, st.Code(), desc)
+}
+
+// rpcTimeoutText names the deadline an RPC had, for timeout messages.
+func (s *session) rpcTimeoutText() string {
+	if s.target.Timeouts.RPC > 0 {
+		return "the RPC timeout of " + s.target.Timeouts.RPC.String()
+	}
+	return "what was left of the run timeout of " + s.target.Timeouts.Total.String()
 }
 
 func lbFailure(what, code, desc string) Result {
@@ -75,7 +87,8 @@ func unavailableFailure(what, desc string) Result {
 	case strings.Contains(desc, "not ready"):
 		return failed(ReasonMilvusStarting, "%s: Milvus is not ready yet: %s", what, desc)
 	case strings.Contains(desc, "EOF") || strings.Contains(desc, "connection reset") ||
-		strings.Contains(desc, "server preface") || strings.Contains(desc, "closed"):
+		strings.Contains(desc, "broken pipe") || strings.Contains(desc, "server preface") ||
+		strings.Contains(desc, "closed"):
 		return failed(ReasonConnectionClosed, "%s: the connection closed: %s", what, desc)
 	default:
 		return failed(ReasonUnknown, "%s failed: code Unavailable: %s", what, desc)
@@ -103,4 +116,16 @@ func (s *session) plaintextMismatch(what string, st *status.Status) (Result, boo
 			"after the plaintext HTTP/2 preface: it probably expects TLS (%s)", what, st.Message()), true
 	}
 	return Result{}, false
+}
+
+// deadlineSlack covers the time between the server's end of a call, which
+// it computes from the grpc-timeout header, and the client's own timer.
+const deadlineSlack = 100 * time.Millisecond
+
+// deadlineReached reports whether ctx's deadline has passed or is within
+// deadlineSlack, so a DEADLINE_EXCEEDED that the server sent because of
+// the probe's own timeout reads as that timeout.
+func deadlineReached(ctx context.Context) bool {
+	deadline, ok := ctx.Deadline()
+	return ok && time.Until(deadline) < deadlineSlack
 }

@@ -39,7 +39,7 @@ func newCheckCommand(io streams) *cobra.Command {
 		Use:   "check",
 		Short: "Check the path to Milvus once and exit with a code that names the failing layer",
 		Long: `check runs every check once against one target: resolve, connect, tls,
-alpn, grpc_health, milvus and healthz. It prints a table (or JSON) and
+alpn, grpc_health, milvus and healthz. It prints a table (or JSON, or JUnit XML) and
 exits with 0 when all passed, or with the code of the first failing layer:
 1 invalid flags or config, 2 connect, 3 RPC, 4 unhealthy, 5 TLS, 6 ALPN,
 7 /healthz, 10 internal error.`,
@@ -54,7 +54,7 @@ exits with 0 when all passed, or with the code of the first failing layer:
 	}
 	config.AddTargetFlags(cmd.Flags())
 	cmd.Flags().StringVar(&o.target, "target", "", "name of the target to check when the config file lists several")
-	cmd.Flags().StringVarP(&o.output, "output", "o", "table", "output format: table or json")
+	cmd.Flags().StringVarP(&o.output, "output", "o", "table", "output format: table, json or junit")
 	return cmd
 }
 

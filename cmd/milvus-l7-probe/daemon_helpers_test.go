@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,24 +26,6 @@ import (
 
 // serverName is the TLS server name of the test gRPC server.
 const serverName = "my-release.milvus.io"
-
-// syncBuffer is a bytes.Buffer safe for the daemon's concurrent logs.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // freePort returns a port on 127.0.0.1 that was free a moment ago, for
 // programs that take a port rather than a listener.

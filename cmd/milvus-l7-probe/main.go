@@ -6,13 +6,14 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/milvus-l7-probe/milvus-l7-probe/probe"
 )
 
 func main() {
-	probe.UserAgent = "milvus-l7-probe/" + version
+	probe.UserAgent = "milvus-l7-probe/" + buildVersion(debug.ReadBuildInfo)
 	os.Exit(run(os.Args[1:], streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}))
 }
 

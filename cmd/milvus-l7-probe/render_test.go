@@ -13,7 +13,7 @@ func TestRenderWritesFolder(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
 	code, out, errOut := runCLI(t, "", "render", "--cert-mode", "google-managed", "--out", dir)
 	require.Equal(t, 0, code, errOut)
-	assert.Contains(t, out, "wrote 10 files to "+dir)
+	assert.Contains(t, out, "wrote 14 files to "+dir)
 
 	want, err := os.ReadFile("../../deploy/google-managed/ingress.yaml")
 	require.NoError(t, err)

@@ -39,6 +39,14 @@ func usageError(err error) error {
 	return &exitError{Code: probe.ExitConfig, Err: err}
 }
 
+const rootExample = `  # Check the path through the load balancer once, the certificate pinned
+  milvus-l7-probe check --address 34.120.1.2:443 \
+    --server-name my-release.milvus.io --server-pem tls.crt
+
+  # After a deploy, wait until every check passes, for at most 45 minutes
+  milvus-l7-probe wait --address 34.120.1.2:443 \
+    --server-name my-release.milvus.io --server-pem tls.crt --wait-timeout 45m`
+
 func newRootCommand(io streams) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "milvus-l7-probe",
@@ -47,9 +55,12 @@ func newRootCommand(io streams) *cobra.Command {
 through a Google Cloud Layer-7 load balancer (a GKE Ingress) to Milvus:
 TCP, TLS with the server name and an optional pinned certificate, HTTP/2
 by ALPN, gRPC health, Milvus CheckHealth, and Milvus's /healthz on 9091.`,
+		Example:       rootExample,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	// The completion command is ours, so its help has an example.
+	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetIn(io.In)
 	root.SetOut(io.Out)
 	root.SetErr(io.Err)
@@ -59,6 +70,9 @@ by ALPN, gRPC health, Milvus CheckHealth, and Milvus's /healthz on 9091.`,
 		newRenderCommand(io),
 		newLintCommand(io),
 		newRunCommand(io),
+		newWaitCommand(io),
+		newVersionCommand(io),
+		newCompletionCommand(io),
 	)
 	return root
 }

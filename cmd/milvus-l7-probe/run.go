@@ -5,7 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"runtime"
+	"runtime/debug"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -141,8 +141,9 @@ func (o *runOptions) run() error {
 	// The Go and process series show the agent's own resource use, which a
 	// long-running sidecar must keep flat.
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	build := (&versionOptions{readBuildInfo: debug.ReadBuildInfo}).collect()
 	rec, err := metrics.NewRecorder(reg, metrics.BuildInfo{
-		Version: version, Revision: commit, GoVersion: runtime.Version(),
+		Version: build.Version, Revision: build.Commit, GoVersion: build.GoVersion,
 	})
 	if err != nil {
 		return &exitError{Code: probe.ExitInternal, Err: err}
@@ -155,7 +156,7 @@ func (o *runOptions) run() error {
 	reloads, stopReloads := server.NotifyReload()
 	defer stopReloads()
 
-	o.logger.Info("starting", "version", version, "commit", commit, "build_date", date,
+	o.logger.Info("starting", "version", build.Version, "commit", build.Commit, "build_date", build.Date,
 		"address", ln.Addr().String())
 	err = server.Run(o.cmd.Context(), server.Options{
 		Listener: ln, WebConfigFile: o.webConfigFile,

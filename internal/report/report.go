@@ -20,24 +20,29 @@ type Format string
 const (
 	FormatTable Format = "table"
 	FormatJSON  Format = "json"
+	FormatJUnit Format = "junit"
 )
 
 // ParseFormat checks an --output value.
 func ParseFormat(value string) (Format, error) {
 	switch Format(value) {
-	case FormatTable, FormatJSON:
+	case FormatTable, FormatJSON, FormatJUnit:
 		return Format(value), nil
 	default:
-		return "", fmt.Errorf("output %q is invalid: use table or json", value)
+		return "", fmt.Errorf("output %q is invalid: use table, json or junit", value)
 	}
 }
 
 // Write renders rep in format f.
 func Write(w io.Writer, f Format, rep probe.Report) error {
-	if f == FormatJSON {
+	switch f {
+	case FormatJSON:
 		return WriteJSON(w, rep)
+	case FormatJUnit:
+		return WriteJUnit(w, []probe.Report{rep})
+	default:
+		return WriteTable(w, rep)
 	}
-	return WriteTable(w, rep)
 }
 
 // SchemaVersion is the version of the JSON output's shape. It grows when a

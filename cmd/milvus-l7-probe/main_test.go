@@ -1,0 +1,50 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+// runAsMainEnv makes the test binary behave as the milvus-l7-probe binary,
+// so a test can run it as a child process (a shell running a completion
+// script, for example) without building the command first.
+const runAsMainEnv = "MILVUS_L7_PROBE_TEST_RUN_AS_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(runAsMainEnv) == "1" {
+		main()
+	}
+	goleak.VerifyTestMain(m)
+}
+
+// runCommand runs one command line in process and returns its exit code,
+// standard output and standard error.
+func runCommand(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(args, streams{In: strings.NewReader(""), Out: &out, Err: &errOut})
+	return code, out.String(), errOut.String()
+}
+
+// TestMainSetsUserAgent runs the binary as a child process, since only
+// main sets the user-agent that gRPC calls carry.
+func TestMainSetsUserAgent(t *testing.T) {
+	srv := startFlippingServer(t, 1)
+	self, err := os.Executable()
+	require.NoError(t, err)
+
+	cmd := exec.Command(self, append([]string{"check"}, srv.args()...)...)
+	cmd.Env = append(os.Environ(), runAsMainEnv+"=1")
+	out, err := cmd.CombinedOutput()
+
+	require.NoError(t, err, string(out))
+	userAgent, _ := srv.userAgent.Load().(string)
+	assert.True(t, strings.HasPrefix(userAgent, "milvus-l7-probe/dev "), "user-agent %q", userAgent)
+}
