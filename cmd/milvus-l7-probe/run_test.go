@@ -6,7 +6,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -149,4 +151,35 @@ targets:
 		require.NoError(t, err, "promtool check metrics:\n%s", out)
 		assert.Empty(t, strings.TrimSpace(string(out)))
 	})
+}
+
+// TestRunReloadsConfigMap mounts the config as the kubelet mounts a
+// ConfigMap (config.yaml a symlink through ..data) and swaps ..data to a
+// new version, as the kubelet does on an update.
+func TestRunReloadsConfigMap(t *testing.T) {
+	dir := t.TempDir()
+	writeVersion := func(version, name string) {
+		require.NoError(t, os.MkdirAll(filepath.Join(dir, version), 0o755))
+		body := fmt.Sprintf("interval: 2s\ntimeout: 1s\ntargets:\n  - name: %s\n    address: 127.0.0.1:%d\n",
+			name, freePort(t))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, version, "config.yaml"), []byte(body), 0o644))
+		tmp := filepath.Join(dir, "..data_tmp")
+		require.NoError(t, os.Symlink(version, tmp))
+		require.NoError(t, os.Rename(tmp, filepath.Join(dir, "..data")))
+	}
+	writeVersion("..v1", "before")
+	require.NoError(t, os.Symlink(filepath.Join("..data", "config.yaml"), filepath.Join(dir, "config.yaml")))
+	url := startRun(t, "--config", dir)
+	waitTarget := func(name string) {
+		t.Helper()
+		require.Eventually(t, func() bool {
+			families, _ := scrapeFamilies(t, url)
+			success := families["probe_success"].GetMetric()
+			return len(success) == 1 && len(seriesOf(families, "probe_success", name)) == 1
+		}, 10*time.Second, 20*time.Millisecond, "probe_success of target %q only", name)
+	}
+	waitTarget("before")
+
+	writeVersion("..v2", "after")
+	waitTarget("after")
 }
