@@ -56,6 +56,10 @@ func healthyReport() probe.Report {
 			result(probe.CheckGRPCHealth, probe.StatusPass, 20, "", probe.Details{ServingStatus: "SERVING"}),
 			result(probe.CheckMilvus, probe.StatusPass, 40, "", probe.Details{MilvusVersion: "v2.6.6"}),
 			result(probe.CheckHealthz, probe.StatusPass, 5, "", probe.Details{HealthzStatusCode: 200}),
+			result(probe.CheckCanary, probe.StatusPass, 60, "", probe.Details{CanarySteps: []probe.CanaryStep{
+				{Step: "create", DurationSeconds: 0.01}, {Step: "insert", DurationSeconds: 0.02},
+				{Step: "search", DurationSeconds: 0.015}, {Step: "drop", DurationSeconds: 0.008},
+			}}),
 		},
 	}
 }

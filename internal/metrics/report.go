@@ -24,11 +24,19 @@ func collectTarget(ch chan<- prometheus.Metric, target string, snap snapshot) {
 	collectTLS(ch, target, report)
 	collectALPN(ch, target, report)
 	collectApplication(ch, target, report)
+	for _, step := range detailsOf(report, probe.CheckCanary).CanarySteps {
+		ch <- gauge(descCanaryStep, step.DurationSeconds, target, step.Step)
+	}
 }
 
 // dependsOnChain reports whether a failure earlier in the report skips the
 // check. The healthz check runs beside the connection chain, so a chain
 // failure never skips it.
+//
+// NOTE: the runner skips every chain check after a failure with the same
+// result, whether or not config disabled it (TLS off, canary off), so such
+// a check shows check_success 0 while an earlier check fails instead of
+// being absent.
 func dependsOnChain(name probe.CheckName) bool {
 	return name != probe.CheckHealthz
 }
