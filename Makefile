@@ -1,0 +1,73 @@
+# Build, test and demo milvus-l7-probe. `make test` is what CI runs (through
+# .ci/run): go vet and the race-enabled tests, the end-to-end tests against
+# the rig of real programs included.
+
+GO ?= go
+BIN := bin/milvus-l7-probe
+
+# Stamped into the binary; override on the command line for a release, for
+# example make build VERSION=v1.2.3.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+DATE ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
+
+# staticcheck 0.8 is the first series that knows Go 1.26.
+STATICCHECK_VERSION := v0.8.2
+
+# FUZZTIME bounds each fuzz target of make fuzz.
+FUZZTIME ?= 10s
+
+.PHONY: all build rig test unit e2e lint demo fuzz bench soak clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/milvus-l7-probe
+
+# rig installs nginx, prometheus and the Python venv with Milvus and pymilvus.
+rig:
+	bash scripts/rig-setup.sh
+
+test: rig
+	$(GO) vet ./...
+	$(GO) test -race -count=1 ./...
+
+# unit runs every test except the end-to-end ones, without the rig.
+unit:
+	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /e2e)
+
+e2e: rig
+	$(GO) test -race -count=1 -v ./e2e/...
+
+lint:
+	@unformatted=$$(gofmt -l .); \
+	if [ -n "$$unformatted" ]; then echo "gofmt: these files need formatting:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+
+# demo starts Milvus (tlsMode 1) behind nginx (grpcs) and runs
+# milvus-l7-probe check against it; Ctrl-C stops everything.
+demo: build rig
+	$(GO) run ./internal/rig/cmd/demo -probe $(BIN)
+
+# fuzz runs each fuzz target for FUZZTIME; go test -fuzz takes one target
+# of one package at a time.
+fuzz:
+	@set -e; \
+	for dir in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
+		for target in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go | cut -d' ' -f2); do \
+			echo "fuzz $$dir $$target for $(FUZZTIME)"; \
+			$(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$dir; \
+		done; \
+	done
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# soak runs the daemon against flapping targets on 127.0.0.1; not in CI.
+soak: build
+	$(GO) run ./internal/soak/cmd/soak -probe $(BIN)
+
+clean:
+	rm -rf bin
