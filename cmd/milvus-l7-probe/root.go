@@ -55,6 +55,7 @@ by ALPN, gRPC health, Milvus CheckHealth, and Milvus's /healthz on 9091.`,
 	root.SetErr(io.Err)
 	root.AddCommand(
 		newCheckCommand(io),
+		newRunCommand(io),
 	)
 	return root
 }
