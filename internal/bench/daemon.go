@@ -1,6 +1,8 @@
 package bench
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -143,24 +145,36 @@ func (d *Daemon) PeakRSS() (int64, error) {
 	return 0, errors.New("read daemon memory: no VmHWM in /proc status")
 }
 
-// Scrape is one GET /metrics.
+// Scrape is one GET /metrics, asking for gzip as Prometheus does.
 type Scrape struct {
 	Latency time.Duration
-	Bytes   int
+	// Bytes is the exposition's size; WireBytes its gzip size.
+	Bytes     int
+	WireBytes int
 	// Passing counts the targets whose probe_success is 1.
 	Passing int
 }
 
-// ScrapeMetrics fetches /metrics once.
+// ScrapeMetrics fetches /metrics once. The latency ends when the last
+// byte arrived, before the body is unpacked.
 func (d *Daemon) ScrapeMetrics(client *http.Client) (Scrape, error) {
+	req, err := http.NewRequest(http.MethodGet, d.URL+"/metrics", nil)
+	if err != nil {
+		return Scrape{}, fmt.Errorf("scrape daemon: %w", err)
+	}
+	req.Header.Set("Accept-Encoding", "gzip")
 	start := time.Now()
-	resp, err := client.Get(d.URL + "/metrics")
+	resp, err := client.Do(req)
 	if err != nil {
 		return Scrape{}, fmt.Errorf("scrape daemon: %w", err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
+	wire, err := io.ReadAll(resp.Body)
 	latency := time.Since(start)
+	if err != nil {
+		return Scrape{}, fmt.Errorf("scrape daemon: %w", err)
+	}
+	body, err := gunzip(wire, resp.Header.Get("Content-Encoding"))
 	if err != nil {
 		return Scrape{}, fmt.Errorf("scrape daemon: %w", err)
 	}
@@ -170,7 +184,19 @@ func (d *Daemon) ScrapeMetrics(client *http.Client) (Scrape, error) {
 			passing++
 		}
 	}
-	return Scrape{Latency: latency, Bytes: len(body), Passing: passing}, nil
+	return Scrape{Latency: latency, Bytes: len(body), WireBytes: len(wire), Passing: passing}, nil
+}
+
+func gunzip(data []byte, encoding string) ([]byte, error) {
+	if encoding != "gzip" {
+		return data, nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	defer zr.Close()
+	return io.ReadAll(zr)
 }
 
 func freeAddr() (string, error) {

@@ -25,6 +25,10 @@ import (
 // ServerName is the TLS server name of the rig's certificate.
 const ServerName = "my-release.milvus.io"
 
+// workerConnections lets nginx hold a burst of the daemon's 1,000 targets
+// probing at once, each with a client and an upstream connection.
+const workerConnections = 8192
+
 // Fixture is a running rig: nginx on Addr, the gRPC server behind it, and
 // the /healthz server.
 type Fixture struct {
@@ -77,6 +81,10 @@ func StartFixture(ctx context.Context, dir string) (*Fixture, error) {
 		f.CertFile = cert.CertFile
 		f.nginx, err = rig.LaunchNginx(ctx, filepath.Join(dir, "nginx"), rig.NginxOptions{
 			CertFile: cert.CertFile, KeyFile: cert.KeyFile, Upstream: grpcLn.Addr().String(),
+			// Debian's nginx 1.22 offers TLS 1.2 at most unless told; the
+			// Google load balancer offers 1.3.
+			ServerDirectives:  "ssl_protocols TLSv1.2 TLSv1.3;",
+			WorkerConnections: workerConnections,
 		})
 	}
 	if err != nil {

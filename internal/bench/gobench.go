@@ -33,7 +33,7 @@ type GoBench struct {
 // with go test, writes the raw output to outPath for benchstat, and
 // returns the parsed figures.
 func RunGoBenchmarks(ctx context.Context, goBin string, f *Fixture, count int, benchtime, outPath string) ([]GoBench, error) {
-	cmd := exec.CommandContext(ctx, goBin, "test", "-run", "^$", "-bench", ".", "-benchmem",
+	cmd := exec.CommandContext(ctx, goBin, "test", "-run", "^$", "-bench", "^Benchmark(ProbeCycle|Floor|FloorSameWork)$", "-benchmem",
 		"-count", strconv.Itoa(count), "-benchtime", benchtime, "./internal/bench")
 	cmd.Env = append(os.Environ(),
 		envAddr+"="+f.Addr, envCert+"="+f.CertFile, envHealthzURL+"="+f.HealthzURL)

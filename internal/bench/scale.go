@@ -17,10 +17,16 @@ type ScaleResult struct {
 	// CPU is the CPU time used in the window per second of it: 0.1 is
 	// 10% of one core.
 	CPU float64
+	// QuietCPU is the same over the quiet part of the window before
+	// scraping starts: the cost of probing alone.
+	QuietCPU    float64
+	QuietWindow time.Duration
 	// PeakRSS is VmHWM at the end of the window, in bytes.
 	PeakRSS int64
-	// MetricsBytes is the size of the last /metrics.
-	MetricsBytes int
+	// MetricsBytes is the size of the last /metrics; MetricsWireBytes its
+	// gzip size.
+	MetricsBytes     int
+	MetricsWireBytes int
 	// Scrapes are the /metrics latencies in milliseconds.
 	Scrapes []float64
 	// Passing is the number of targets with probe_success 1 at the last
@@ -46,24 +52,53 @@ func MeasureScale(ctx context.Context, binary, dir string, f *Fixture, n int,
 		return res, err
 	}
 
-	startCPU, err := d.CPUTime()
+	// The quiet part lasts at least an interval, so that every target
+	// ran a cycle in it.
+	quiet := max(window/4, interval)
+	if res.QuietCPU, res.QuietWindow, err = cpuOver(ctx, d, quiet, func(w time.Duration) error {
+		return sleep(ctx, w)
+	}); err != nil {
+		return res, err
+	}
+	var last Scrape
+	res.CPU, res.Window, err = cpuOver(ctx, d, max(window-quiet, interval), func(w time.Duration) error {
+		last, err = scrapeFor(ctx, d, w, scrapeEvery, &res.Scrapes)
+		return err
+	})
 	if err != nil {
 		return res, err
 	}
-	start := time.Now()
-	last, err := scrapeFor(ctx, d, window, scrapeEvery, &res.Scrapes)
+	res.MetricsBytes, res.MetricsWireBytes, res.Passing = last.Bytes, last.WireBytes, last.Passing
+	res.PeakRSS, err = d.PeakRSS()
+	return res, err
+}
+
+// cpuOver runs wait for window and returns d's CPU share over the time it
+// took, and that time.
+func cpuOver(ctx context.Context, d *Daemon, window time.Duration, wait func(time.Duration) error) (float64, time.Duration, error) {
+	startCPU, err := d.CPUTime()
 	if err != nil {
-		return res, err
+		return 0, 0, err
+	}
+	start := time.Now()
+	if err := wait(window); err != nil {
+		return 0, 0, err
 	}
 	endCPU, err := d.CPUTime()
 	if err != nil {
-		return res, err
+		return 0, 0, err
 	}
-	res.Window = time.Since(start)
-	res.CPU = float64(endCPU-startCPU) / float64(res.Window)
-	res.MetricsBytes, res.Passing = last.Bytes, last.Passing
-	res.PeakRSS, err = d.PeakRSS()
-	return res, err
+	took := time.Since(start)
+	return float64(endCPU-startCPU) / float64(took), took, nil
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
 }
 
 // scrapeFor scrapes d every `every` until window passed, appends each
