@@ -43,7 +43,7 @@ func runTests(m *testing.M) int {
 	tlsMilvus.Options = rig.MilvusOptions{TLSMode: 1, CertFile: backend.CertFile, KeyFile: backend.KeyFile}
 
 	code := m.Run()
-	for _, shared := range []*rig.SharedMilvus{plainMilvus, tlsMilvus} {
+	for _, shared := range []*rig.SharedMilvus{plainMilvus, tlsMilvus, authMilvus} {
 		if err := shared.Stop(); err != nil {
 			fmt.Fprintln(os.Stderr, "stop milvus:", err)
 			code = 1

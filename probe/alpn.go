@@ -39,6 +39,10 @@ func (s *session) alpnResult(protocol string) Result {
 		return failed(ReasonALPNHTTP1, "%s; offered h2 and http/1.1 it selected http/1.1: "+
 			"the listener speaks only HTTP/1.1", offered)
 	}
+	if s.diagnosticRejected {
+		return failed(ReasonALPNOther, "%s; offered h2 and http/1.1 it ended the handshake the same way: "+
+			"the server offers neither", offered)
+	}
 	if s.diagnosticProtocol != nil && *s.diagnosticProtocol != "" {
 		return failed(ReasonALPNOther, "%s; offered h2 and http/1.1 it selected %q", offered, *s.diagnosticProtocol)
 	}

@@ -21,10 +21,11 @@ import (
 const CanaryPrefix = "milvus_l7_probe_canary_"
 
 // Canary settings: a small collection, enough rows to make the search
-// meaningful and little enough to cost nothing.
+// meaningful and little enough to cost nothing. The insert request is
+// about 2.3 KiB, larger than the smallest body limits a proxy may set.
 const (
-	canaryDimension = 8
-	canaryRows      = 16
+	canaryDimension = 16
+	canaryRows      = 32
 	canaryVector    = "vector"
 	canaryID        = "id"
 )
@@ -295,8 +296,8 @@ func statusError(resp any, err error) error {
 	case statusReply:
 		st = r.GetStatus()
 	}
-	if st == nil || (st.GetErrorCode() == commonpb.ErrorCode_Success && st.GetCode() == 0) {
+	if statusOK(st) {
 		return nil
 	}
-	return fmt.Errorf("Milvus returned error %s (code %d): %s", st.GetErrorCode(), st.GetCode(), st.GetReason())
+	return fmt.Errorf("error %s (code %d) from Milvus: %s", legacyErrorCode(st), st.GetCode(), st.GetReason())
 }

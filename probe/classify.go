@@ -34,6 +34,9 @@ func (s *session) rpcFailure(ctx context.Context, what string, err error) Result
 	}
 	switch st.Code() {
 	case codes.DeadlineExceeded:
+		if ctx.Err() != nil {
+			return failed(ReasonRPCTimeout, "%s timed out: no reply within %s", what, s.rpcTimeoutText())
+		}
 		return failed(ReasonRPCTimeout, "%s timed out: %s", what, desc)
 	case codes.Canceled:
 		if ctx.Err() != nil || errors.Is(err, context.Canceled) {
@@ -51,6 +54,14 @@ func (s *session) rpcFailure(ctx context.Context, what string, err error) Result
 		return unavailableFailure(what, desc)
 	}
 	return failed(ReasonUnknown, "%s failed: code %s: %s", what, st.Code(), desc)
+}
+
+// rpcTimeoutText names the deadline an RPC had, for timeout messages.
+func (s *session) rpcTimeoutText() string {
+	if s.target.Timeouts.RPC > 0 {
+		return "the RPC timeout of " + s.target.Timeouts.RPC.String()
+	}
+	return "what was left of the run timeout of " + s.target.Timeouts.Total.String()
 }
 
 func lbFailure(what, code, desc string) Result {
@@ -75,7 +86,8 @@ func unavailableFailure(what, desc string) Result {
 	case strings.Contains(desc, "not ready"):
 		return failed(ReasonMilvusStarting, "%s: Milvus is not ready yet: %s", what, desc)
 	case strings.Contains(desc, "EOF") || strings.Contains(desc, "connection reset") ||
-		strings.Contains(desc, "server preface") || strings.Contains(desc, "closed"):
+		strings.Contains(desc, "broken pipe") || strings.Contains(desc, "server preface") ||
+		strings.Contains(desc, "closed"):
 		return failed(ReasonConnectionClosed, "%s: the connection closed: %s", what, desc)
 	default:
 		return failed(ReasonUnknown, "%s failed: code Unavailable: %s", what, desc)

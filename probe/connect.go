@@ -29,6 +29,9 @@ type session struct {
 	// diagnosticProtocol is what the server selected when offered h2 and
 	// http/1.1 on a second, diagnostic handshake.
 	diagnosticProtocol *string
+	// diagnosticRejected is set when the server ended the diagnostic
+	// handshake with the no_application_protocol alert too.
+	diagnosticRejected bool
 	grpcConn           *grpc.ClientConn
 	// healthUnimplemented lets the milvus check run after a warning.
 	healthUnimplemented bool

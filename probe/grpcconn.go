@@ -76,7 +76,7 @@ func (c establishedTLS) ServerHandshake(net.Conn) (net.Conn, credentials.AuthInf
 }
 
 func (c establishedTLS) Info() credentials.ProtocolInfo {
-	return credentials.ProtocolInfo{SecurityProtocol: "tls", SecurityVersion: "1.2"}
+	return credentials.ProtocolInfo{SecurityProtocol: "tls"}
 }
 
 func (c establishedTLS) Clone() credentials.TransportCredentials { return c }

@@ -17,6 +17,9 @@ func (s *session) checkGRPCHealth(ctx context.Context) Result {
 	}
 	ctx, cancel := stage(ctx, s.target.Timeouts.RPC)
 	defer cancel()
+	// Milvus with authorization on (2.3 at least) rejects the health RPC
+	// too when it carries no credentials.
+	ctx = s.withAuthorization(ctx)
 	service := s.target.GRPCHealthService
 	resp, err := healthpb.NewHealthClient(cc).Check(ctx, &healthpb.HealthCheckRequest{Service: service})
 	if err != nil {
@@ -43,6 +46,12 @@ func (s *session) healthVerdict(serving healthpb.HealthCheckResponse_ServingStat
 
 func (s *session) healthFailure(ctx context.Context, err error) Result {
 	res := s.rpcFailure(ctx, healthMethod, err)
+	if res.Reason == ReasonAuthRequired {
+		// The transport works and Milvus answered; the milvus check names
+		// the missing or rejected credentials.
+		return warned(ReasonAuthRequired, "%s rejected the credentials (%s), so the health of the "+
+			"server is not known; the milvus check decides", healthMethod, s.target.Credentials)
+	}
 	if res.Reason != ReasonUnknown {
 		return res
 	}

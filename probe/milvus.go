@@ -80,26 +80,40 @@ func (s *session) withAuthorization(ctx context.Context) context.Context {
 }
 
 // statusFailure maps a Milvus status carried in a successful RPC reply.
-// Milvus sets both the deprecated ErrorCode and the newer Code; either
-// non-zero means failure.
 func statusFailure(what string, st *commonpb.Status) (Result, bool) {
-	if st == nil || (st.GetErrorCode() == commonpb.ErrorCode_Success && st.GetCode() == 0) {
+	if statusOK(st) {
 		return Result{}, false
 	}
+	code := legacyErrorCode(st)
 	reason := st.GetReason()
-	text := fmt.Sprintf("%s returned error %s (code %d): %s", what, st.GetErrorCode(), st.GetCode(), reason)
+	text := fmt.Sprintf("%s returned error %s (code %d): %s", what, code, st.GetCode(), reason)
 	lower := strings.ToLower(reason)
 	switch {
-	case st.GetErrorCode() == commonpb.ErrorCode_NotReadyServe || strings.Contains(lower, "not ready"):
+	case code == commonpb.ErrorCode_NotReadyServe || strings.Contains(lower, "not ready"):
 		return failed(ReasonMilvusStarting, "%s", text), true
 	case strings.Contains(lower, "authorization") || strings.Contains(lower, "unauthenticated") ||
 		strings.Contains(lower, "auth check failure"):
 		return failed(ReasonAuthRequired, "%s", text), true
-	case st.GetErrorCode() == commonpb.ErrorCode_PermissionDenied:
+	case code == commonpb.ErrorCode_PermissionDenied:
 		return failed(ReasonPermissionDenied, "%s", text), true
 	default:
 		return failed(ReasonMilvusError, "%s", text), true
 	}
+}
+
+// statusOK reports whether a Milvus status means success. Milvus 2.3 and
+// later set both the deprecated ErrorCode and the newer Code; Milvus 2.2
+// sets only ErrorCode. Either non-zero means failure.
+func statusOK(st *commonpb.Status) bool {
+	return st == nil || (legacyErrorCode(st) == commonpb.ErrorCode_Success && st.GetCode() == 0)
+}
+
+// legacyErrorCode reads the deprecated ErrorCode, which servers before
+// Milvus 2.3 set alone.
+//
+//lint:ignore SA1019 Milvus 2.2 reports failures only in ErrorCode.
+func legacyErrorCode(st *commonpb.Status) commonpb.ErrorCode {
+	return st.GetErrorCode() //lint:ignore SA1019 Milvus 2.2 reports failures only here.
 }
 
 func joinReasons(reasons []string) string {

@@ -85,19 +85,37 @@ func timed(check func() Result) Result {
 }
 
 // noteHealthzDisagreement adds to the first failed chain check that
-// /healthz passed: Milvus runs, so the fault is on the path to it.
+// /healthz passed, when that check failed on the way to Milvus: Milvus
+// runs, so the fault is on the path to it. A verdict that Milvus returned
+// itself, such as NOT_SERVING or isHealthy false, gets no note.
 func noteHealthzDisagreement(results []Result) {
 	healthz, ok := Report{Checks: results}.Check(CheckHealthz)
 	if !ok || healthz.Status != StatusPass {
 		return
 	}
 	for i := range results {
-		if results[i].Status == StatusFail && results[i].Name != CheckHealthz {
+		if results[i].Status != StatusFail || results[i].Name == CheckHealthz {
+			continue
+		}
+		if failedOnPath(results[i]) {
 			results[i].Message += "; yet /healthz answered 200 OK, so Milvus runs and the fault " +
 				"is on the gRPC path (port, load balancer, or TLS)"
-			return
 		}
+		return
 	}
+}
+
+// failedOnPath reports whether res failed before Milvus was reached.
+func failedOnPath(res Result) bool {
+	switch res.Name {
+	case CheckResolve, CheckConnect, CheckTLS, CheckALPN:
+		return true
+	}
+	switch res.Reason {
+	case ReasonLBError, ReasonConnectionClosed, ReasonTLSRequired:
+		return true
+	}
+	return false
 }
 
 func passed(format string, args ...any) Result {

@@ -62,19 +62,36 @@ func (s *session) tlsHandshake(ctx context.Context, conn net.Conn, protos []stri
 // only to learn which protocol the server speaks. It never carries a
 // request and is closed at once.
 func (s *session) diagnosticHandshake(ctx context.Context) (*tls.ConnectionState, error) {
+	state, err := s.redialHandshake(ctx, []string{alpnH2, "http/1.1"})
+	if isNoALPNAlert(err) {
+		// The server offers neither h2 nor http/1.1. A handshake without
+		// ALPN still shows its certificate, and the alpn check reports
+		// the rejection.
+		s.diagnosticRejected = true
+		state, err = s.redialHandshake(ctx, nil)
+	}
+	if err != nil {
+		return nil, err
+	}
+	protocol := state.NegotiatedProtocol
+	s.diagnosticProtocol = &protocol
+	return state, nil
+}
+
+// redialHandshake closes the current connection and runs a TLS handshake
+// offering protos on a new connection to the same address.
+func (s *session) redialHandshake(ctx context.Context, protos []string) (*tls.ConnectionState, error) {
 	_ = s.conn.Close()
 	var dialer net.Dialer
 	conn, err := dialer.DialContext(ctx, "tcp", s.conn.RemoteAddr().String())
 	if err != nil {
 		return nil, err
 	}
-	state, err := s.tlsHandshake(ctx, conn, []string{alpnH2, "http/1.1"})
+	state, err := s.tlsHandshake(ctx, conn, protos)
 	if err != nil {
 		_ = conn.Close()
 		return nil, err
 	}
-	protocol := state.NegotiatedProtocol
-	s.diagnosticProtocol = &protocol
 	return state, nil
 }
 

@@ -208,8 +208,13 @@ func commonNameMatches(cert *x509.Certificate, serverName string) bool {
 	return found && rest == suffix
 }
 
+// isSelfSigned reports whether cert is signed by its own key. It checks the
+// signature directly: CheckSignatureFrom rejects a parent that is not a CA,
+// and a self-signed server certificate (Generate's, or openssl x509 -req
+// -signkey) usually is not one.
 func isSelfSigned(cert *x509.Certificate) bool {
-	return bytes.Equal(cert.RawIssuer, cert.RawSubject) && cert.CheckSignatureFrom(cert) == nil
+	return bytes.Equal(cert.RawIssuer, cert.RawSubject) &&
+		cert.CheckSignature(cert.SignatureAlgorithm, cert.RawTBSCertificate, cert.Signature) == nil
 }
 
 // certNames lists the names a certificate is valid for: its DNS and IP

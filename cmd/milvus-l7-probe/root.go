@@ -56,6 +56,9 @@ by ALPN, gRPC health, Milvus CheckHealth, and Milvus's /healthz on 9091.`,
 	root.AddCommand(
 		newCheckCommand(io),
 		newRunCommand(io),
+		newCertCommand(io),
+		newRenderCommand(io),
+		newLintCommand(io),
 	)
 	return root
 }

@@ -1,0 +1,189 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/milvus-l7-probe/milvus-l7-probe/internal/render"
+)
+
+// exitLintErrors is the exit code of lint when a finding has severity
+// error. No check or wait result uses 9, so a script that runs both never
+// mistakes a lint error for a failed layer; 1 keeps its meaning of invalid
+// flags or unreadable input.
+const exitLintErrors = 9
+
+const lintExample = `  # Lint rendered or hand-written manifests and Helm values:
+  milvus-l7-probe lint deploy/self-managed values.yaml
+
+  # Lint what is in the cluster:
+  kubectl get service,ingress,backendconfig,managedcertificate,secret -n default -o yaml \
+    | milvus-l7-probe lint -
+
+  # Machine-readable findings:
+  milvus-l7-probe lint --output json manifests/`
+
+// lintOptions are the flags of the lint command.
+type lintOptions struct {
+	output string
+	paths  []string
+}
+
+func newLintCommand(io streams) *cobra.Command {
+	o := &lintOptions{}
+	cmd := &cobra.Command{
+		Use:   "lint PATH...",
+		Short: "Report known mistakes in manifests and Helm values of the setup",
+		Long: `lint reads YAML files, folders (every .yaml, .yml and .json file in them,
+recursively), or - for standard input, such as kubectl get -o yaml output.
+A file may hold several documents and kind: List documents. A document
+without apiVersion and kind that has extraConfigFiles, service or image is
+read as Milvus Helm values.
+
+Each finding names the object (kind/namespace/name), the field path, the
+value, what is wrong and the fix. Its severity is error when the setup
+cannot work, and warning when it depends on an object that is not in the
+input, such as a Secret that exists only in the cluster.
+
+Exit codes: 0 no error findings (warnings allowed), 1 invalid flags or
+unreadable input, 9 at least one error finding.`,
+		Example: lintExample,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.paths = args
+			if err := o.validate(); err != nil {
+				return usageError(err)
+			}
+			return o.run(io)
+		},
+	}
+	cmd.Flags().StringVarP(&o.output, "output", "o", "table", "output format: table or json")
+	return cmd
+}
+
+func (o *lintOptions) validate() error {
+	if len(o.paths) == 0 {
+		return errors.New("no input: name files or folders, or - for standard input, e.g. milvus-l7-probe lint deploy/")
+	}
+	if o.output != "table" && o.output != "json" {
+		return fmt.Errorf("--output %q is invalid: use table or json", o.output)
+	}
+	return nil
+}
+
+func (o *lintOptions) run(io streams) error {
+	var m render.Manifests
+	for _, path := range o.paths {
+		if err := readLintPath(&m, path, io.In); err != nil {
+			return usageError(err)
+		}
+	}
+	findings := render.Lint(&m)
+	var err error
+	if o.output == "json" {
+		err = writeFindingsJSON(io.Out, findings)
+	} else {
+		err = writeFindingsTable(io.Out, findings)
+	}
+	if err != nil {
+		return &exitError{Code: exitLintErrors, Err: fmt.Errorf("write findings: %w", err)}
+	}
+	if render.HasErrors(findings) {
+		return &exitError{Code: exitLintErrors}
+	}
+	return nil
+}
+
+// readLintPath adds the documents of a file, of every YAML or JSON file
+// under a folder, or of stdin for "-".
+func readLintPath(m *render.Manifests, path string, stdin io.Reader) error {
+	if path == "-" {
+		return m.ReadManifests(stdin, "stdin")
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	if !info.IsDir() {
+		return readLintFile(m, path)
+	}
+	return filepath.WalkDir(path, func(file string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		switch strings.ToLower(filepath.Ext(file)) {
+		case ".yaml", ".yml", ".json":
+			if !d.IsDir() {
+				return readLintFile(m, file)
+			}
+		}
+		return nil
+	})
+}
+
+func readLintFile(m *render.Manifests, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	defer f.Close()
+	return m.ReadManifests(f, path)
+}
+
+func writeFindingsJSON(out io.Writer, findings []render.Finding) error {
+	if findings == nil {
+		findings = []render.Finding{}
+	}
+	enc := json.NewEncoder(out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(struct {
+		Findings []render.Finding `json:"findings"`
+		Errors   int              `json:"errors"`
+		Warnings int              `json:"warnings"`
+	}{findings, countSeverity(findings, render.SeverityError), countSeverity(findings, render.SeverityWarning)})
+}
+
+func countSeverity(findings []render.Finding, s render.Severity) int {
+	n := 0
+	for _, f := range findings {
+		if f.Severity == s {
+			n++
+		}
+	}
+	return n
+}
+
+// writeFindingsTable prints an aligned table of the findings, then, under
+// each finding's number, the problem, the fix and the source, which are too
+// long for columns.
+func writeFindingsTable(out io.Writer, findings []render.Finding) error {
+	if len(findings) == 0 {
+		_, err := fmt.Fprintln(out, "no findings")
+		return err
+	}
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "#\tSEVERITY\tRULE\tOBJECT\tPATH\tVALUE")
+	for i, f := range findings {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", i+1, f.Severity, f.Rule, f.Object, f.Path, oneLine(f.Value))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for i, f := range findings {
+		fmt.Fprintf(out, "\n%d. %s\n   fix: %s\n   source: %s\n", i+1, f.Message, oneLine(f.Fix), f.Source)
+	}
+	_, err := fmt.Fprintf(out, "\n%d errors, %d warnings\n", countSeverity(findings, render.SeverityError), countSeverity(findings, render.SeverityWarning))
+	return err
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}

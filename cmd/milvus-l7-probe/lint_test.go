@@ -1,0 +1,98 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/milvus-l7-probe/milvus-l7-probe/internal/render"
+)
+
+const fixtures = "../../testdata/lint/"
+
+func TestLintCleanExitsZero(t *testing.T) {
+	code, out, errOut := runCLI(t, "", "lint", fixtures+"clean.yaml")
+	assert.Equal(t, 0, code, errOut)
+	assert.Equal(t, "no findings\n", out)
+}
+
+func TestLintWarningsExitZero(t *testing.T) {
+	code, out, _ := runCLI(t, "", "lint", fixtures+"ingress-tls-secret-missing.yaml")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, out, "ingress-tls-secret-missing")
+	assert.Contains(t, out, "0 errors, 1 warnings")
+}
+
+func TestLintErrorsExitNine(t *testing.T) {
+	code, out, errOut := runCLI(t, "", "lint", fixtures+"backendconfig-health-check.yaml")
+	assert.Equal(t, exitLintErrors, code)
+	assert.Empty(t, errOut)
+	assert.Contains(t, out, "BackendConfig/default/my-release-milvus-backendconfig")
+	assert.Contains(t, out, "spec.healthCheck.port")
+	assert.Contains(t, out, "fix: set spec.healthCheck.port: 9091")
+	assert.Contains(t, out, "3 errors, 0 warnings")
+}
+
+func TestLintJSONOutput(t *testing.T) {
+	code, out, _ := runCLI(t, "", "lint", "--output", "json", fixtures+"values-tlsmode-mutual.yaml")
+	assert.Equal(t, exitLintErrors, code)
+	var report struct {
+		Findings []render.Finding `json:"findings"`
+		Errors   int              `json:"errors"`
+		Warnings int              `json:"warnings"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &report))
+	require.Len(t, report.Findings, 1)
+	assert.Equal(t, "values-tlsmode-mutual", report.Findings[0].Rule)
+	assert.Equal(t, "2", report.Findings[0].Value)
+	assert.Equal(t, 1, report.Errors)
+}
+
+func TestLintStdinList(t *testing.T) {
+	list, err := os.ReadFile(fixtures + "kubectl-list.yaml")
+	require.NoError(t, err)
+	code, out, _ := runCLI(t, string(list), "lint", "-")
+	assert.Equal(t, exitLintErrors, code)
+	assert.Contains(t, out, "stdin#1 items[1]")
+}
+
+func TestLintFolderRecurses(t *testing.T) {
+	dir := t.TempDir()
+	nested := filepath.Join(dir, "a", "b")
+	require.NoError(t, os.MkdirAll(nested, 0o755))
+	bad, err := os.ReadFile(fixtures + "values-tlsmode-top-level.yaml")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(nested, "values.yml"), bad, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("not: [yaml"), 0o644))
+
+	code, out, errOut := runCLI(t, "", "lint", dir)
+	assert.Equal(t, exitLintErrors, code, errOut)
+	assert.Contains(t, out, "values-tlsmode-top-level")
+}
+
+func TestLintRejectsInvalidInput(t *testing.T) {
+	dir := t.TempDir()
+	broken := filepath.Join(dir, "broken.yaml")
+	require.NoError(t, os.WriteFile(broken, []byte("kind: Service\nmetadata: [unclosed\n"), 0o644))
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no paths", nil, "no input: name files or folders, or - for standard input"},
+		{"output format", []string{"--output", "yaml", fixtures + "clean.yaml"}, `--output "yaml" is invalid: use table or json`},
+		{"missing file", []string{filepath.Join(dir, "absent.yaml")}, "absent.yaml: no such file"},
+		{"invalid yaml", []string{broken}, "broken.yaml: document 1 is not valid YAML"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, errOut := runCLI(t, "", append([]string{"lint"}, c.args...)...)
+			assert.Equal(t, 1, code)
+			assert.Contains(t, errOut, c.want)
+		})
+	}
+}
