@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -86,7 +87,10 @@ func ParseGoBench(out string) []GoBench {
 // Benchstat runs benchstat at version on the go test output in path and
 // returns its table.
 func Benchstat(ctx context.Context, goBin, version, path string) (string, error) {
-	cmd := exec.CommandContext(ctx, goBin, "run", "golang.org/x/perf/cmd/benchstat@"+version, path)
+	// benchstat names its column after the file, so it runs in the file's
+	// folder and gets the bare name.
+	cmd := exec.CommandContext(ctx, goBin, "run", "golang.org/x/perf/cmd/benchstat@"+version, filepath.Base(path))
+	cmd.Dir = filepath.Dir(path)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return "", fmt.Errorf("benchstat: %w\n%s", err, out)

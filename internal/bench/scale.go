@@ -21,8 +21,10 @@ type ScaleResult struct {
 	// scraping starts: the cost of probing alone.
 	QuietCPU    float64
 	QuietWindow time.Duration
-	// PeakRSS is VmHWM at the end of the window, in bytes.
-	PeakRSS int64
+	// PeakRSS is VmHWM at the end of the window, in bytes; QuietPeakRSS
+	// is VmHWM at the end of the quiet part, before any scrape.
+	PeakRSS      int64
+	QuietPeakRSS int64
 	// MetricsBytes is the size of the last /metrics; MetricsWireBytes its
 	// gzip size.
 	MetricsBytes     int
@@ -58,6 +60,9 @@ func MeasureScale(ctx context.Context, binary, dir string, f *Fixture, n int,
 	if res.QuietCPU, res.QuietWindow, err = cpuOver(ctx, d, quiet, func(w time.Duration) error {
 		return sleep(ctx, w)
 	}); err != nil {
+		return res, err
+	}
+	if res.QuietPeakRSS, err = d.PeakRSS(); err != nil {
 		return res, err
 	}
 	var last Scrape

@@ -72,14 +72,14 @@ func (r *Results) writeScale(b *strings.Builder) {
 		"/readyz 200. Its first quarter has no scrapes (CPU of probing alone); then "+
 		"/metrics is scraped every second with gzip, as Prometheus asks, and CPU is "+
 		"measured again. CPU is utime+stime from /proc/PID/stat, peak RSS is VmHWM at "+
-		"the end, /metrics is the last scrape's size (gzip size in parentheses).\n\n", r.Interval)
-	b.WriteString("| Targets | Window | CPU, probing alone | CPU, scraped every 1s | Peak RSS | " +
-		"/metrics | Scrape p50 | Scrape p99 | Passing | Ready after |\n" +
-		"|---|---|---|---|---|---|---|---|---|---|\n")
+		"the end of each part, /metrics is the last scrape's size (gzip size in parentheses).\n\n", r.Interval)
+	b.WriteString("| Targets | Window | CPU, probing alone | CPU, scraped every 1s | " +
+		"Peak RSS, probing alone | Peak RSS, scraped | /metrics | Scrape p50 | Scrape p99 | " +
+		"Passing | Ready after |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, s := range r.Scale {
-		fmt.Fprintf(b, "| %d | %s | %s | %s | %s | %d B (%d B) | %.2f ms | %.2f ms | %d/%d | %s |\n",
+		fmt.Fprintf(b, "| %d | %s | %s | %s | %s | %s | %d B (%d B) | %.2f ms | %.2f ms | %d/%d | %s |\n",
 			s.Targets, (s.QuietWindow + s.Window).Round(time.Second), percent(s.QuietCPU),
-			percent(s.CPU), mib(s.PeakRSS), s.MetricsBytes, s.MetricsWireBytes,
+			percent(s.CPU), mib(s.QuietPeakRSS), mib(s.PeakRSS), s.MetricsBytes, s.MetricsWireBytes,
 			SpreadPercentile(s.Scrapes, 50), SpreadPercentile(s.Scrapes, 99),
 			s.Passing, s.Targets, s.Ready.Round(time.Millisecond))
 	}
@@ -103,7 +103,8 @@ func (r *Results) writeGrowth(b *strings.Builder) {
 	}{
 		{"CPU, probing alone", lo.QuietCPU, hi.QuietCPU},
 		{"CPU, scraped every 1s", lo.CPU, hi.CPU},
-		{"peak RSS", float64(lo.PeakRSS), float64(hi.PeakRSS)},
+		{"peak RSS, probing alone", float64(lo.QuietPeakRSS), float64(hi.QuietPeakRSS)},
+		{"peak RSS, scraped", float64(lo.PeakRSS), float64(hi.PeakRSS)},
 		{"/metrics bytes", float64(lo.MetricsBytes), float64(hi.MetricsBytes)},
 		{"scrape p50", SpreadPercentile(lo.Scrapes, 50), SpreadPercentile(hi.Scrapes, 50)},
 		{"scrape p99", SpreadPercentile(lo.Scrapes, 99), SpreadPercentile(hi.Scrapes, 99)},
