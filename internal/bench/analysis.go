@@ -25,8 +25,8 @@ sends one request. The rig's nginx keeps no upstream connections
 also waits for a new upstream connection. The binary also starts slower:
 package initialisation (` + "`GODEBUG=inittrace=1`" + `) takes about 7.5 to 8.5 ms
 over 224 packages against about 2.2 ms for grpc-health-probe. No single
-package dominates: the protobuf descriptors of the Milvus API (commonpb,
-milvuspb, schemapb) take about 1.2 ms, and the Prometheus client (for
+package dominates. The protobuf descriptors of the Milvus API (commonpb,
+milvuspb, schemapb) take about 1.2 ms. The Prometheus client (for
 ` + "`run`" + `) and k8s.io/api (for ` + "`render`" + ` and ` + "`lint`" + `) each add a few tenths of
 a millisecond, because every command shares one binary. That start-up
 cost is also about half of the CPU gap. A one-shot binary without
