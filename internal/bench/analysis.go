@@ -71,4 +71,12 @@ targets started within one second, and every interval repeated that
 burst: VmHWM reached 168 MiB without any scrape. Spread over the
 interval, it was 77 MiB (same rig, 30s window, no scrapes). Once
 /metrics is scraped every second, the scrapes set the peak, as above.
+BenchmarkDaemonTargets runs the scheduler and the recorder in-process
+with 1,000 targets; with BENCH_HEAP_PROFILE it writes a heap profile
+while they run. After a GC about 15 MiB is live: about 7 MiB in the
+6,000 check_duration_seconds histograms (about 7 KB per target), about
+5 MiB in the stored latest reports, and about 8 MiB of goroutine stacks
+besides. The rest of the peak is the garbage of cycles in flight
+between two collections. GOGC=200 halves the collections but does not
+lower the CPU, so the collector is not where the CPU goes.
 `
