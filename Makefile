@@ -64,7 +64,7 @@ fuzz:
 
 # bench measures the probe beside grpc-health-probe and a minimal health
 # check, and the daemon with 10 to 1,000 targets, on the loopback rig; it
-# prints the results and writes docs/benchmarks.md (about 11 minutes).
+# prints the results and writes docs/benchmarks.md (about 7 minutes on 2 cores).
 # For a quick run: make bench BENCH_SCALE_DURATION=20s BENCH_RUNS=10.
 BENCH_RUNS ?= 30
 BENCH_COUNT ?= 6
