@@ -79,8 +79,27 @@ fuzz:
 		done; \
 	done
 
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+# bench measures the probe beside grpc-health-probe and a minimal health
+# check, and the daemon with 10 to 1,000 targets, on the loopback rig; it
+# prints the results and writes docs/benchmarks.md (about 7 minutes on 2 cores).
+# For a quick run: make bench BENCH_SCALE_DURATION=20s BENCH_RUNS=10.
+BENCH_RUNS ?= 30
+BENCH_COUNT ?= 6
+BENCH_SCALE_DURATION ?= 2m
+BENCH_SCALE_TARGETS ?= 10,100,1000
+BENCH_INTERVAL ?= 10s
+BENCH_OUT ?= docs/benchmarks.md
+# The golang.org/x/perf version whose benchstat make bench runs.
+BENCHSTAT_VERSION := v0.0.0-20260908200009-22c9c6c9d4da
+
+bench: build
+	bash scripts/bench-setup.sh
+	$(GO) run ./internal/bench/cmd/bench -probe $(BIN) \
+		-grpc-health-probe .cache/tools/grpc-health-probe \
+		-runs $(BENCH_RUNS) -count $(BENCH_COUNT) \
+		-scale-duration $(BENCH_SCALE_DURATION) -scale-targets $(BENCH_SCALE_TARGETS) \
+		-interval $(BENCH_INTERVAL) -benchstat $(BENCHSTAT_VERSION) -out $(BENCH_OUT) \
+		-command "make bench BENCH_RUNS=$(BENCH_RUNS) BENCH_COUNT=$(BENCH_COUNT) BENCH_SCALE_DURATION=$(BENCH_SCALE_DURATION) BENCH_SCALE_TARGETS=$(BENCH_SCALE_TARGETS) BENCH_INTERVAL=$(BENCH_INTERVAL)"
 
 # soak runs the daemon against flapping targets on 127.0.0.1; not in CI.
 soak: build

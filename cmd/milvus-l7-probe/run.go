@@ -24,9 +24,11 @@ import (
 // this project's port; secure it with --web.config.file.
 const defaultListenAddress = ":9469"
 
-// jitterFraction spreads the first cycles of targets over a tenth of the
-// interval, so targets with equal intervals do not probe at the same time.
-const jitterFraction = 0.1
+// jitterFraction lets the first cycles of targets spread over up to the
+// whole interval, 10ms apart on average (see scheduler.Options), so that
+// targets with equal intervals do not probe at the same time and a single
+// target starts at once.
+const jitterFraction = 1
 
 const runExample = `  # One target, probed every 30s, metrics on :9469/metrics.
   milvus-l7-probe run --address 34.120.1.2:443 \

@@ -19,6 +19,10 @@ import (
 // package (1.22.1 on Debian 12).
 const NginxBinary = "/usr/sbin/nginx"
 
+// defaultWorkerConnections is nginx's worker_connections unless
+// NginxOptions sets it.
+const defaultWorkerConnections = 256
+
 // nginxStartTimeout bounds the wait for nginx to listen.
 const nginxStartTimeout = 30 * time.Second
 
@@ -43,6 +47,11 @@ type NginxOptions struct {
 	// "grpc_read_timeout 1s;" or "client_max_body_size 1k;".
 	ServerDirectives   string
 	LocationDirectives string
+	// WorkerConnections is nginx's worker_connections, the most open
+	// connections, client and upstream together; zero means 256. A load
+	// balancer has no such small limit, so a rig for many concurrent
+	// clients raises it.
+	WorkerConnections int
 }
 
 // Nginx is a running nginx.
@@ -162,7 +171,7 @@ var nginxConfig = template.Must(template.New("nginx.conf").Funcs(template.FuncMa
 pid {{quote .Prefix "nginx.pid"}};
 error_log {{quote .Prefix "logs/error.log"}} info;
 events {
-    worker_connections 256;
+    worker_connections {{.WorkerConnections}};
 }
 http {
     access_log {{quote .Prefix "logs/access.log"}};
@@ -198,6 +207,9 @@ func (n *Nginx) writeConfig(opts NginxOptions) error {
 		Prefix string
 		Addr   string
 	}{opts, os.Geteuid() == 0, n.Prefix, n.Addr}
+	if data.WorkerConnections <= 0 {
+		data.WorkerConnections = defaultWorkerConnections
+	}
 	var b strings.Builder
 	if err := nginxConfig.Execute(&b, data); err != nil {
 		return fmt.Errorf("render nginx config: %w", err)

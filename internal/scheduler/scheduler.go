@@ -35,7 +35,9 @@ type Options struct {
 	Logger *slog.Logger
 	// JitterFraction delays each target's first cycle by up to this
 	// fraction of its interval, so targets with equal intervals do not
-	// start together. Zero starts every target at once.
+	// start together; the delay is also at most the number of targets
+	// times 10ms, so few targets start at once. Zero starts every target
+	// at once.
 	JitterFraction float64
 	// Seed makes the jitter deterministic: a target's delay depends only on
 	// Seed and its name.
@@ -109,7 +111,7 @@ func (s *Scheduler) Apply(targets []Target) error {
 	}
 	for _, t := range targets {
 		if _, ok := s.workers[t.Name]; !ok {
-			s.startLocked(t)
+			s.startLocked(t, len(targets))
 		}
 	}
 	s.applied = true
@@ -123,9 +125,9 @@ func (s *Scheduler) stopLocked(w *worker) {
 	delete(s.workers, w.target.Name)
 }
 
-func (s *Scheduler) startLocked(t Target) {
+func (s *Scheduler) startLocked(t Target, targets int) {
 	ctx, cancel := context.WithCancel(s.ctx)
-	w := newWorker(t, cancel, s.opts)
+	w := newWorker(t, cancel, s.opts, targets)
 	s.workers[t.Name] = w
 	s.running[w] = struct{}{}
 	w.logger.Info("target started", "interval", t.Interval, "timeout", t.Timeout)

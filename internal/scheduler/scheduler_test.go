@@ -302,15 +302,37 @@ func TestSchedulerPanickingProber(t *testing.T) {
 func TestJitterDeterministic(t *testing.T) {
 	a := named(Target{Interval: 30 * time.Second}, "a")
 	b := named(Target{Interval: 30 * time.Second}, "b")
+	window := 3 * time.Second
 
-	assert.Equal(t, jitter(7, a, 0.1), jitter(7, a, 0.1))
-	assert.NotEqual(t, jitter(7, a, 0.1), jitter(7, b, 0.1))
-	assert.NotEqual(t, jitter(7, a, 0.1), jitter(8, a, 0.1))
+	assert.Equal(t, jitter(7, a, window), jitter(7, a, window))
+	assert.NotEqual(t, jitter(7, a, window), jitter(7, b, window))
+	assert.NotEqual(t, jitter(7, a, window), jitter(8, a, window))
 	assert.Zero(t, jitter(7, a, 0))
 	for _, name := range []string{"a", "b", "c", "d", "e"} {
-		d := jitter(1, Target{Name: name, Interval: 30 * time.Second}, 0.1)
+		d := jitter(1, Target{Name: name, Interval: 30 * time.Second}, window)
 		assert.GreaterOrEqual(t, d, time.Duration(0))
-		assert.Less(t, d, 3*time.Second)
+		assert.Less(t, d, window)
+	}
+}
+
+func TestJitterWindow(t *testing.T) {
+	tenSeconds := Target{Interval: 10 * time.Second}
+	tests := []struct {
+		name     string
+		fraction float64
+		targets  int
+		want     time.Duration
+	}{
+		{"one target starts within the spacing", 1, 1, 10 * time.Millisecond},
+		{"many targets spread by the spacing", 1, 100, time.Second},
+		{"the interval bounds the spread", 1, 1000, 10 * time.Second},
+		{"the fraction bounds the spread", 0.1, 1000, time.Second},
+		{"zero fraction starts at once", 0, 1000, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, jitterWindow(tenSeconds, tt.fraction, tt.targets))
+		})
 	}
 }
 
@@ -318,7 +340,7 @@ func TestLogChangeOnlyOnStateChange(t *testing.T) {
 	var logs bytes.Buffer
 	w := newWorker(target("a"), func() {}, Options{
 		Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
-	})
+	}, 1)
 	fail := func(reason probe.Reason) probe.Report {
 		return probe.Report{Checks: []probe.Result{
 			{Name: probe.CheckConnect, Status: probe.StatusPass},

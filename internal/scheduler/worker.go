@@ -33,27 +33,40 @@ type state struct {
 	message string
 }
 
-func newWorker(t Target, cancel context.CancelFunc, opts Options) *worker {
+// startSpacing is the least time between first cycles that the jitter
+// aims for: with n targets, their first cycles spread over n times this,
+// within JitterFraction of the interval. One target starts at once, and
+// 1,000 targets do not open 1,000 connections in the same second.
+const startSpacing = 10 * time.Millisecond
+
+func newWorker(t Target, cancel context.CancelFunc, opts Options, targets int) *worker {
 	return &worker{
 		target: t,
 		prober: opts.Prober,
-		offset: jitter(opts.Seed, t, opts.JitterFraction),
+		offset: jitter(opts.Seed, t, jitterWindow(t, opts.JitterFraction, targets)),
 		logger: opts.Logger.With("target", t.Name),
 		cancel: cancel,
 		done:   make(chan struct{}),
 	}
 }
 
-// jitter returns the delay before t's first cycle: a fraction of the
-// interval drawn from a generator seeded by seed and t's name.
-func jitter(seed uint64, t Target, fraction float64) time.Duration {
-	if fraction <= 0 {
+// jitterWindow returns the time over which the first cycles of targets
+// targets spread: targets times startSpacing, at most fraction of t's
+// interval.
+func jitterWindow(t Target, fraction float64, targets int) time.Duration {
+	return min(time.Duration(fraction*float64(t.Interval)), time.Duration(targets)*startSpacing)
+}
+
+// jitter returns the delay before t's first cycle: a part of window drawn
+// from a generator seeded by seed and t's name.
+func jitter(seed uint64, t Target, window time.Duration) time.Duration {
+	if window <= 0 {
 		return 0
 	}
 	h := fnv.New64a()
 	h.Write([]byte(t.Name))
 	r := rand.New(rand.NewPCG(seed, h.Sum64()))
-	return time.Duration(r.Float64() * fraction * float64(t.Interval))
+	return time.Duration(r.Float64() * float64(window))
 }
 
 // run waits for the jitter delay, then runs a cycle every interval, each
