@@ -77,9 +77,9 @@ func ingressSteps(o Options) []planStep {
 	if o.CertMode == CertGoogleManaged {
 		dns.wait = fmt.Sprintf("`kubectl get managedcertificate %s -n %s -o jsonpath='{.status.certificateStatus}'` prints `Active`; provisioning takes up to 60 minutes after DNS resolves to $LB_IP.", o.ManagedCertName, ns)
 	}
-	waitCmd := fmt.Sprintf("milvus-l7-probe wait --address $LB_IP:443 --server-name %s --server-pem tls.crt --timeout 20m", o.Domain)
+	waitCmd := fmt.Sprintf("milvus-l7-probe wait --address $LB_IP:443 --server-name %s --server-pem tls.crt --wait-timeout 20m", o.Domain)
 	if o.CertMode == CertGoogleManaged {
-		waitCmd = fmt.Sprintf("milvus-l7-probe wait --address $LB_IP:443 --server-name %s --timeout 75m", o.Domain)
+		waitCmd = fmt.Sprintf("milvus-l7-probe wait --address $LB_IP:443 --server-name %s --wait-timeout 75m", o.Domain)
 	}
 	return []planStep{
 		{
