@@ -102,8 +102,10 @@ bench: build
 		-command "make bench BENCH_RUNS=$(BENCH_RUNS) BENCH_COUNT=$(BENCH_COUNT) BENCH_SCALE_DURATION=$(BENCH_SCALE_DURATION) BENCH_SCALE_TARGETS=$(BENCH_SCALE_TARGETS) BENCH_INTERVAL=$(BENCH_INTERVAL)"
 
 # soak runs the daemon against flapping targets on 127.0.0.1; not in CI.
+# SOAK_DURATION sets how long the targets flap.
+SOAK_DURATION ?= 2m
 soak: build
-	$(GO) run ./internal/soak/cmd/soak -probe $(BIN)
+	$(GO) run ./internal/soak/cmd/soak -probe $(BIN) -duration $(SOAK_DURATION)
 
 clean:
 	rm -rf bin

@@ -3,9 +3,6 @@ package probe
 import "context"
 
 func (s *session) checkALPN(ctx context.Context) Result {
-	if s.tlsState == nil {
-		return Result{Status: StatusSkip, Message: "TLS disabled: ALPN is not used; gRPC speaks HTTP/2 with prior knowledge"}
-	}
 	protocol := s.tlsState.NegotiatedProtocol
 	if s.alpnRejected {
 		protocol = ""

@@ -45,9 +45,6 @@ type canaryRun struct {
 }
 
 func (s *session) checkCanary(ctx context.Context) Result {
-	if !s.target.Canary {
-		return Result{Status: StatusSkip, Message: "canary not enabled"}
-	}
 	cc, err := s.rpcClient()
 	if err != nil {
 		return failed(ReasonInternal, "create gRPC client: %v", err)

@@ -54,10 +54,6 @@ func (s *session) close() {
 
 func (s *session) resolve(ctx context.Context) Result {
 	host, port := hostPort(s.target.Address)
-	if ip := net.ParseIP(host); ip != nil {
-		s.addresses = []string{net.JoinHostPort(ip.String(), port)}
-		return Result{Status: StatusSkip, Message: "address is an IP literal; nothing to resolve"}
-	}
 	ctx, cancel := stage(ctx, s.target.Timeouts.Connect)
 	defer cancel()
 	ips, err := net.DefaultResolver.LookupIPAddr(ctx, host)
@@ -77,12 +73,20 @@ func (s *session) connect(ctx context.Context) Result {
 	budget := stageBudget(ctx, s.target.Timeouts.Connect)
 	ctx, cancel := stage(ctx, s.target.Timeouts.Connect)
 	defer cancel()
+	if len(s.addresses) == 0 {
+		// An IP literal needs no resolve step.
+		s.addresses = []string{s.target.Address}
+	}
 	var dialer net.Dialer
 	var lastErr error
 	for _, addr := range s.addresses {
 		conn, err := dialer.DialContext(ctx, "tcp", addr)
 		if err == nil {
 			s.conn = conn
+			if !s.target.TLS.Enabled {
+				s.firstBytes = &recordingConn{Conn: conn}
+				s.conn = s.firstBytes
+			}
 			res := passed("TCP connected to %s", addr)
 			res.Details.RemoteAddress = addr
 			return res

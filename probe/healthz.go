@@ -25,7 +25,7 @@ func checkHealthz(ctx context.Context, t Target) Result {
 
 func healthzResult(ctx context.Context, t Target) Result {
 	if t.HealthzURL == "" {
-		return Result{Status: StatusSkip, Message: "no healthz URL configured"}
+		return Result{Status: StatusSkip, Disabled: true, Message: "no healthz URL configured (--healthz-url)"}
 	}
 	ctx, cancel := stage(ctx, t.Timeouts.Healthz)
 	defer cancel()

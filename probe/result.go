@@ -45,6 +45,9 @@ type Result struct {
 	Message  string        `json:"message"`
 	Hint     string        `json:"hint,omitempty"`
 	Details  Details       `json:"details,omitzero"`
+	// Disabled marks a skipped check that config turned off or that does
+	// not apply to the target, as opposed to one skipped after a failure.
+	Disabled bool `json:"disabled,omitempty"`
 }
 
 // Details are the facts a check observed. Fields stay zero when the check

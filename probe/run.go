@@ -13,17 +13,21 @@ import (
 type step struct {
 	name CheckName
 	run  func(s *session, ctx context.Context) Result
+	// disabled returns why the check does not apply to the target, or an
+	// empty string. A disabled check is reported as such even after an
+	// earlier failure.
+	disabled func(t Target) string
 }
 
 // chain lists the checks that share one connection, in layer order.
 var chain = []step{
-	{CheckResolve, (*session).resolve},
-	{CheckConnect, (*session).connect},
-	{CheckTLS, (*session).handshake},
-	{CheckALPN, (*session).checkALPN},
-	{CheckGRPCHealth, (*session).checkGRPCHealth},
-	{CheckMilvus, (*session).checkMilvus},
-	{CheckCanary, (*session).checkCanary},
+	{CheckResolve, (*session).resolve, resolveDisabled},
+	{CheckConnect, (*session).connect, nil},
+	{CheckTLS, (*session).handshake, tlsDisabled},
+	{CheckALPN, (*session).checkALPN, alpnDisabled},
+	{CheckGRPCHealth, (*session).checkGRPCHealth, nil},
+	{CheckMilvus, (*session).checkMilvus, nil},
+	{CheckCanary, (*session).checkCanary, canaryDisabled},
 }
 
 // Run runs every check of t once and returns the report. It never returns
@@ -62,6 +66,12 @@ func (s *session) runChain(ctx context.Context) []Result {
 	results := make([]Result, 0, len(chain)+1)
 	var failed CheckName
 	for _, st := range chain {
+		if st.disabled != nil {
+			if why := st.disabled(s.target); why != "" {
+				results = append(results, disabledResult(st.name, why))
+				continue
+			}
+		}
 		if failed != "" {
 			results = append(results, skipped(st.name, fmt.Sprintf("not run: %s failed", failed)))
 			continue
@@ -116,6 +126,38 @@ func failedOnPath(res Result) bool {
 		return true
 	}
 	return false
+}
+
+func disabledResult(name CheckName, why string) Result {
+	return Result{Name: name, Status: StatusSkip, Disabled: true, Message: why}
+}
+
+func resolveDisabled(t Target) string {
+	if host, _ := hostPort(t.Address); net.ParseIP(host) != nil {
+		return "address is an IP literal; nothing to resolve"
+	}
+	return ""
+}
+
+func tlsDisabled(t Target) string {
+	if !t.TLS.Enabled {
+		return "TLS disabled: plaintext HTTP/2 with prior knowledge"
+	}
+	return ""
+}
+
+func alpnDisabled(t Target) string {
+	if !t.TLS.Enabled {
+		return "TLS disabled: ALPN is not used; gRPC speaks HTTP/2 with prior knowledge"
+	}
+	return ""
+}
+
+func canaryDisabled(t Target) string {
+	if !t.Canary {
+		return "canary not enabled (--canary)"
+	}
+	return ""
 }
 
 func passed(format string, args ...any) Result {

@@ -20,11 +20,6 @@ import (
 const alpnH2 = "h2"
 
 func (s *session) handshake(ctx context.Context) Result {
-	if !s.target.TLS.Enabled {
-		s.firstBytes = &recordingConn{Conn: s.conn}
-		s.conn = s.firstBytes
-		return Result{Status: StatusSkip, Message: "TLS disabled: plaintext HTTP/2 with prior knowledge"}
-	}
 	state, err := s.tlsHandshake(ctx, s.conn, []string{alpnH2})
 	if isNoALPNAlert(err) {
 		s.alpnRejected = true

@@ -32,6 +32,13 @@ func result(name probe.CheckName, status probe.Status, ms int, reason probe.Reas
 	}
 }
 
+// disabledResult returns the skip result of a check that does not apply.
+func disabledResult(name probe.CheckName) probe.Result {
+	res := result(name, probe.StatusSkip, 0, "", probe.Details{})
+	res.Disabled = true
+	return res
+}
+
 // skipped returns skip results for the checks after a failed one.
 func skipped(names ...probe.CheckName) []probe.Result {
 	var out []probe.Result
@@ -49,7 +56,7 @@ func healthyReport() probe.Report {
 	return probe.Report{
 		Target: "healthy", Success: true, Duration: 120 * time.Millisecond,
 		Checks: []probe.Result{
-			result(probe.CheckResolve, probe.StatusSkip, 0, "", probe.Details{}),
+			disabledResult(probe.CheckResolve),
 			result(probe.CheckConnect, probe.StatusPass, 3, "", probe.Details{}),
 			result(probe.CheckTLS, probe.StatusWarn, 12, probe.ReasonCertNoSAN, tlsDetails),
 			result(probe.CheckALPN, probe.StatusPass, 0, "", probe.Details{NegotiatedProtocol: "h2"}),
@@ -73,7 +80,7 @@ func closedPortReport() probe.Report {
 			result(probe.CheckConnect, probe.StatusFail, 1, probe.ReasonConnectRefused, probe.Details{}),
 		}, append(skipped(probe.CheckTLS, probe.CheckALPN, probe.CheckGRPCHealth, probe.CheckMilvus),
 			// No /healthz URL is configured: disabled, not skipped by the failure.
-			result(probe.CheckHealthz, probe.StatusSkip, 0, "", probe.Details{}))...),
+			disabledResult(probe.CheckHealthz))...),
 	}
 }
 

@@ -15,11 +15,8 @@ func collectTarget(ch chan<- prometheus.Metric, target string, snap snapshot) {
 	ch <- gauge(descDuration, report.Duration.Seconds(), target)
 	ch <- gauge(descLastRun, unixSeconds(snap.finished), target)
 
-	failed := false
 	for _, res := range report.Checks {
-		disabled := res.Status == probe.StatusSkip && !(failed && dependsOnChain(res.Name))
-		collectCheck(ch, target, res, disabled)
-		failed = failed || res.Status == probe.StatusFail
+		collectCheck(ch, target, res, res.Disabled)
 	}
 	collectTLS(ch, target, report)
 	collectALPN(ch, target, report)
@@ -27,18 +24,6 @@ func collectTarget(ch chan<- prometheus.Metric, target string, snap snapshot) {
 	for _, step := range detailsOf(report, probe.CheckCanary).CanarySteps {
 		ch <- gauge(descCanaryStep, step.DurationSeconds, target, step.Step)
 	}
-}
-
-// dependsOnChain reports whether a failure earlier in the report skips the
-// check. The healthz check runs beside the connection chain, so a chain
-// failure never skips it.
-//
-// NOTE: the runner skips every chain check after a failure with the same
-// result, whether or not config disabled it (TLS off, canary off), so such
-// a check shows check_success 0 while an earlier check fails instead of
-// being absent.
-func dependsOnChain(name probe.CheckName) bool {
-	return name != probe.CheckHealthz
 }
 
 // collectCheck sends the status, success, phase and failure series of one
