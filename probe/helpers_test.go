@@ -60,11 +60,13 @@ type milvusServer struct {
 func startMilvus(t *testing.T, kp *tlsutil.KeyPair, opts testserver.GRPCOptions) milvusServer {
 	t.Helper()
 	l := testserver.ListenTLS(t, kp, testserver.ALPNH2)
+	fake, _ := opts.Milvus.(*testserver.FakeMilvus)
 	if opts.Milvus == nil {
-		opts.Milvus = testserver.NewFakeMilvus()
+		fake = testserver.NewFakeMilvus()
+		opts.Milvus = fake
 	}
 	g := testserver.ServeGRPC(t, l, opts)
-	return milvusServer{addr: l.Addr().String(), listener: l, grpc: g, milvus: opts.Milvus}
+	return milvusServer{addr: l.Addr().String(), listener: l, grpc: g, milvus: fake}
 }
 
 func run(t *testing.T, target probe.Target) probe.Report {

@@ -20,8 +20,9 @@ import (
 type GRPCOptions struct {
 	// NoHealth leaves out the grpc.health.v1 service.
 	NoHealth bool
-	// Milvus is registered as the MilvusService when not nil.
-	Milvus *FakeMilvus
+	// Milvus is registered as the MilvusService when not nil, usually a
+	// *FakeMilvus.
+	Milvus milvuspb.MilvusServiceServer
 	// Authorization, when set, is required on every call of every
 	// service, the health service included, as Milvus with authorization
 	// on requires it: the base64 of "user:password".
