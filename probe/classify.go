@@ -108,7 +108,10 @@ func (s *session) plaintextMismatch(what string, st *status.Status) (Result, boo
 	case bytes.HasPrefix(first, []byte("HTTP/")):
 		line, _, _ := bytes.Cut(first, []byte("\r\n"))
 		return failed(ReasonTLSRequired, "%s: the server answered the plaintext HTTP/2 preface with %q: "+
-			"it expects TLS (or HTTP/1.1)", what, printable(line)), true
+			"it expects TLS (or HTTP/1.1)", what, string(line)), true
+	case isText(first):
+		return failed(ReasonALPNHTTP1, "%s: the server answered the plaintext HTTP/2 preface with text "+
+			"(%q): it speaks HTTP/1, not HTTP/2", what, string(first[:min(len(first), 40)])), true
 	case len(first) >= 3 && first[0] == 0x15 && first[1] == 0x03:
 		return failed(ReasonTLSRequired, "%s: the server answered with a TLS alert record: it expects TLS", what), true
 	case len(first) == 0 && st.Code() == codes.Unavailable:
@@ -128,4 +131,19 @@ const deadlineSlack = 100 * time.Millisecond
 func deadlineReached(ctx context.Context) bool {
 	deadline, ok := ctx.Deadline()
 	return ok && time.Until(deadline) < deadlineSlack
+}
+
+// isText reports whether a reply starts with printable ASCII, as an HTTP/1
+// or HTTP/0.9 error page does. Python's http.server answers the HTTP/2
+// preface with a bare HTML page and no status line.
+func isText(reply []byte) bool {
+	if len(reply) < 8 {
+		return false
+	}
+	for _, c := range reply[:8] {
+		if (c < 0x20 || c > 0x7e) && c != '\r' && c != '\n' && c != '\t' {
+			return false
+		}
+	}
+	return true
 }

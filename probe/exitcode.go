@@ -5,6 +5,7 @@ package probe
 // TLS fault even though the gRPC call is where it shows.
 var reasonExitCodes = map[Reason]int{
 	ReasonTLSRequired:     ExitTLS,
+	ReasonALPNHTTP1:       ExitALPN,
 	ReasonNotServing:      ExitUnhealthy,
 	ReasonMilvusUnhealthy: ExitUnhealthy,
 	ReasonInternal:        ExitInternal,

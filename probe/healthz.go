@@ -51,7 +51,7 @@ func healthzResult(ctx context.Context, t Target) Result {
 
 	res := ClassifyHealthz(resp.StatusCode, body)
 	res.Details.HealthzStatusCode = resp.StatusCode
-	res.Details.HealthzBody = printable(body[:min(len(body), 200)])
+	res.Details.HealthzBody = strings.ToValidUTF8(string(body[:min(len(body), 200)]), "?")
 	return res
 }
 
@@ -71,7 +71,7 @@ func healthzRequestFailure(ctx context.Context, url string, err error) Result {
 // some builds answer JSON with "state": "OK". Only those OK forms pass.
 func ClassifyHealthz(code int, body []byte) Result {
 	text := strings.TrimSpace(string(body))
-	shown := printable([]byte(text[:min(len(text), 120)]))
+	shown := text[:min(len(text), 120)]
 	switch {
 	case code == http.StatusOK && (text == "OK" || jsonStateOK(body)):
 		return passed("/healthz answered 200 OK")

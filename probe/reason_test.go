@@ -81,6 +81,9 @@ func TestRPCErrorMapping(t *testing.T) {
 			"HTTP/1.1 400 Bad Request\r\n", ReasonTLSRequired},
 		{"plaintext to Go TLS listener", status.Error(codes.Unavailable,
 			`connection error: desc = "error reading server preface: EOF"`), "\x00", ReasonTLSRequired},
+		{"plaintext to an HTTP/1 server", status.Error(codes.Unavailable,
+			`connection error: desc = "error reading server preface: http2: frame too large"`),
+			"<!DOCTYPE HTML>\n<html lang=\"en\">", ReasonALPNHTTP1},
 		{"unmapped", status.Error(codes.DataLoss, "something new"), "", ReasonUnknown},
 	}
 	for _, tc := range cases {

@@ -110,7 +110,7 @@ func (s *session) handshakeFailure(ctx context.Context, err error) Result {
 			"but did not complete the handshake", s.serverName())
 	case errors.As(err, &recordErr):
 		return failed(ReasonServerNotTLS, "the server answered the TLS ClientHello with non-TLS bytes "+
-			"(%q): this port does not speak TLS", printable(recordErr.RecordHeader[:]))
+			"(%q): this port does not speak TLS", string(recordErr.RecordHeader[:]))
 	case errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.ErrUnexpectedEOF):
 		return failed(ReasonServerNotTLS, "the server closed the connection during the TLS handshake "+
 			"(%v): the port may not speak TLS, or rejects the server name %s", err, s.serverName())
@@ -228,18 +228,4 @@ func certNames(cert *x509.Certificate) []string {
 		names = append(names, "CN="+cert.Subject.CommonName)
 	}
 	return names
-}
-
-// printable returns b with non-printable bytes escaped, for messages that
-// quote what a server sent.
-func printable(b []byte) string {
-	var sb strings.Builder
-	for _, c := range b {
-		if c >= 0x20 && c < 0x7f {
-			sb.WriteByte(c)
-		} else {
-			fmt.Fprintf(&sb, "\\x%02x", c)
-		}
-	}
-	return sb.String()
 }
