@@ -41,7 +41,7 @@ func (s *session) rpcFailure(ctx context.Context, what string, err error) Result
 		return failed(ReasonRPCTimeout, "%s timed out: %s", what, desc)
 	case codes.Canceled:
 		if ctx.Err() != nil || errors.Is(err, context.Canceled) {
-			return failed(ReasonRPCTimeout, "%s cancelled: %s", what, desc)
+			return failed(ReasonInterrupted, "%s cancelled before it finished: %s", what, desc)
 		}
 	case codes.Unauthenticated:
 		return failed(ReasonAuthRequired, "%s: Milvus requires authentication: %s", what, desc)

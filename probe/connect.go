@@ -101,6 +101,8 @@ func (s *session) connect(ctx context.Context) Result {
 
 func connectFailure(err error, address string, budget time.Duration) Result {
 	switch {
+	case errors.Is(err, context.Canceled):
+		return failed(ReasonInterrupted, "TCP connect to %s cancelled before it finished", address)
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) || isTimeout(err):
 		return failed(ReasonConnectTimeout, "TCP connect to %s timed out after %s", address, budget)
 	case errors.Is(err, syscall.ECONNREFUSED):

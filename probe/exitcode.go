@@ -9,6 +9,7 @@ var reasonExitCodes = map[Reason]int{
 	ReasonNotServing:      ExitUnhealthy,
 	ReasonMilvusUnhealthy: ExitUnhealthy,
 	ReasonInternal:        ExitInternal,
+	ReasonInterrupted:     ExitInterrupted,
 }
 
 // checkExitCodes is the exit code of a failed check by default.

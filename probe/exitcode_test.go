@@ -47,6 +47,8 @@ func TestRunCancelledContext(t *testing.T) {
 	rep := probe.Run(ctx, tlsTarget(addr, pin(testserver.SelfSigned(t, testserver.ServerName))))
 
 	assert.False(t, rep.Success)
-	assert.Equal(t, probe.ExitConnect, rep.ExitCode, describe(rep))
+	assert.Equal(t, probe.ExitInterrupted, rep.ExitCode, describe(rep))
+	res, _ := rep.Check(probe.CheckConnect)
+	assert.Equal(t, probe.ReasonInterrupted, res.Reason)
 	assertSkippedAfter(t, rep, probe.CheckConnect)
 }

@@ -50,8 +50,9 @@ var hints = map[Reason]string{
 	ReasonMessageTooLarge: "a message exceeded the gRPC size limit: raise the client's max receive size or reduce the reply",
 	ReasonCanaryFailed:    "the canary's data path failed: see the message for the step",
 
-	ReasonUnknown:  "an error this probe does not classify: see the message",
-	ReasonInternal: "an internal error of the probe: please report it with the message",
+	ReasonInterrupted: "the run was stopped (SIGINT or SIGTERM) before this check finished; it says nothing of the server",
+	ReasonUnknown:     "an error this probe does not classify: see the message",
+	ReasonInternal:    "an internal error of the probe: please report it with the message",
 }
 
 // Hint returns the next step for a reason, or an empty string.

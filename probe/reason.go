@@ -54,8 +54,9 @@ const (
 	ReasonMessageTooLarge Reason = "message_too_large"
 	ReasonCanaryFailed    Reason = "canary_failed"
 
-	ReasonUnknown  Reason = "unknown"
-	ReasonInternal Reason = "internal"
+	ReasonInterrupted Reason = "interrupted"
+	ReasonUnknown     Reason = "unknown"
+	ReasonInternal    Reason = "internal"
 )
 
 // Exit codes of check and wait. Codes 1 to 4 mean what they mean in
@@ -71,4 +72,7 @@ const (
 	ExitHealthz   = 7
 	ExitCanary    = 8
 	ExitInternal  = 10
+	// ExitInterrupted follows the shell's 128 + SIGINT: the run was
+	// stopped before it finished, so it says nothing of the server.
+	ExitInterrupted = 130
 )

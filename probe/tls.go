@@ -105,6 +105,8 @@ func isNoALPNAlert(err error) bool {
 func (s *session) handshakeFailure(ctx context.Context, err error) Result {
 	var recordErr tls.RecordHeaderError
 	switch {
+	case errors.Is(ctx.Err(), context.Canceled):
+		return failed(ReasonInterrupted, "TLS handshake with %s cancelled before it finished", s.serverName())
 	case ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
 		return failed(ReasonTLSTimeout, "TLS handshake with %s timed out: the server accepted TCP "+
 			"but did not complete the handshake", s.serverName())

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -77,6 +78,10 @@ func (o *checkOptions) run(cmd *cobra.Command) error {
 	rep := probe.Run(cmd.Context(), o.probe)
 	if err := report.Write(o.io.Out, o.format, rep); err != nil {
 		return &exitError{Code: probe.ExitInternal, Err: err}
+	}
+	if cmd.Context().Err() != nil {
+		return &exitError{Code: probe.ExitInterrupted,
+			Err: errors.New("check interrupted before it finished; the report shows where it stopped")}
 	}
 	if rep.ExitCode != probe.ExitOK {
 		return &exitError{Code: rep.ExitCode}

@@ -149,8 +149,8 @@ func (o *waitOptions) run(cmd *cobra.Command) error {
 		return &exitError{Code: rep.ExitCode, Err: fmt.Errorf("wait timed out after %s (--wait-timeout %s): %s",
 			wait.FormatDuration(res.Elapsed), o.retry.Timeout, describeAttempt(res.Last))}
 	default:
-		return &exitError{Code: rep.ExitCode, Err: fmt.Errorf("wait interrupted after %s: %s",
-			wait.FormatDuration(res.Elapsed), describeAttempt(res.Last))}
+		return &exitError{Code: probe.ExitInterrupted, Err: fmt.Errorf("wait interrupted after %s; "+
+			"last attempt: %s", wait.FormatDuration(res.Elapsed), describeAttempt(res.Last))}
 	}
 }
 

@@ -206,9 +206,9 @@ func TestWaitInterruptedKeepsLastAttempt(t *testing.T) {
 
 	code, out, errOut := runWait(t, ctx, false, srv.args(fastRetry...)...)
 
-	assert.Equal(t, probe.ExitUnhealthy, code)
+	assert.Equal(t, probe.ExitInterrupted, code, "an interrupted wait says nothing of the server")
 	assert.Contains(t, out, "FAILED at grpc_health (not_serving)")
-	assert.Regexp(t, `error: wait interrupted after [0-9.]+m?s: attempt 1 failed at grpc_health \(not_serving\)`, errOut)
+	assert.Regexp(t, `error: wait interrupted after [0-9.]+m?s; last attempt: attempt 1 failed at grpc_health \(not_serving\)`, errOut)
 	assert.Equal(t, int32(2), srv.checks.Load())
 }
 
@@ -307,7 +307,7 @@ func TestWaitStopsOnSIGTERM(t *testing.T) {
 
 	var exitErr *exec.ExitError
 	require.ErrorAs(t, err, &exitErr)
-	assert.Equal(t, probe.ExitUnhealthy, exitErr.ExitCode())
+	assert.Equal(t, probe.ExitInterrupted, exitErr.ExitCode())
 	assert.Less(t, time.Since(sent), 5*time.Second, "stops promptly, not after the 1h sleep")
 	assert.Contains(t, out.String(), "FAILED at grpc_health (not_serving)")
 	assert.Contains(t, errOut.String(), "error: wait interrupted after")
