@@ -308,6 +308,7 @@ func TestCaseCanary(t *testing.T) {
 		res, _ := rep.Check(probe.CheckCanary)
 		assert.Equal(t, probe.ReasonLBError, res.Reason, res.Message)
 		assert.Equal(t, 413, res.Details.HTTPStatusCode)
+		assert.Contains(t, res.Hint, "client_max_body_size")
 		assert.Contains(t, res.Message, "insert")
 		// The collection was created before the insert failed; it must be
 		// dropped all the same.

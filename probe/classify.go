@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -79,6 +80,10 @@ func lbFailure(what, code, desc string) Result {
 		"instead of gRPC, so Milvus was not reached (%s)", what, statusCode, shown, desc)
 	res.Details.HTTPStatusCode = statusCode
 	res.Details.ContentType = contentType
+	if statusCode == http.StatusRequestEntityTooLarge {
+		res.Hint = "the load balancer or proxy rejected the request body as too large: " +
+			"raise its body limit (nginx: client_max_body_size)"
+	}
 	return res
 }
 

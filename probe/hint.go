@@ -47,7 +47,7 @@ var hints = map[Reason]string{
 	ReasonHealthzBodyNotOK:   "/healthz answered 200 but not with OK: the URL may point at something else than Milvus",
 	ReasonHealthzStatus:      "/healthz answered an unexpected status: check --healthz-url",
 
-	ReasonMessageTooLarge: "a message exceeded the gRPC size limit: raise the client's max receive size or reduce the reply",
+	ReasonMessageTooLarge: "a reply exceeded the gRPC client's 4 MiB receive limit (grpc-go's default): clients of this endpoint need a larger max receive message size (grpc.MaxCallRecvMsgSize), or the reply must shrink",
 	ReasonCanaryFailed:    "the canary's data path failed: see the message for the step",
 
 	ReasonInterrupted: "the run was stopped (SIGINT or SIGTERM) before this check finished; it says nothing of the server",
