@@ -29,7 +29,7 @@ import (
 // the test does not depend on timing.
 func TestWaitUntilBackendUp(t *testing.T) {
 	backend := plainMilvus.Get(t)
-	const closedConnections = 2
+	const closedConnections = 4
 	relay := startRelay(t, backend.Addr, closedConnections)
 	front := rig.NewCert(t, serverName)
 	nginx := rig.StartNginx(t, rig.NginxOptions{
@@ -56,9 +56,11 @@ func TestWaitUntilBackendUp(t *testing.T) {
 
 	require.Equal(t, wait.Passed, res.Outcome, "last report: %+v", res.Last.Report)
 	t.Logf("failed attempts: %v; relay connections: %d", failed, relay.accepted.Load())
-	// Each failed attempt costs one upstream connection: nginx (1.22 here)
-	// does not retry the only server of a grpc_pass.
-	require.Len(t, failed, closedConnections)
+	// An attempt sends its three RPCs at once, and nginx (1.22 here) opens
+	// an upstream connection for each and does not retry the only server
+	// of a grpc_pass, so the closed connections fail one or two attempts.
+	require.NotEmpty(t, failed)
+	require.LessOrEqual(t, len(failed), closedConnections)
 	for _, reason := range failed {
 		assert.Equal(t, probe.ReasonLBError, reason, "nginx answered for the closed upstream")
 	}

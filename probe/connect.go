@@ -33,6 +33,10 @@ type session struct {
 	// handshake with the no_application_protocol alert too.
 	diagnosticRejected bool
 	grpcConn           *grpc.ClientConn
+	// milvusPending delivers the milvus check started beside the health
+	// check; cancelMilvus stops it when the chain ends first.
+	milvusPending <-chan Result
+	cancelMilvus  context.CancelFunc
 	// healthUnimplemented lets the milvus check run after a warning.
 	healthUnimplemented bool
 }
@@ -42,6 +46,14 @@ func newSession(t Target) *session { return &session{target: t} }
 // close releases the connection and the gRPC client; it is safe to call
 // more than once.
 func (s *session) close() {
+	if s.milvusPending != nil {
+		s.cancelMilvus()
+		<-s.milvusPending
+		s.milvusPending = nil
+	}
+	if s.cancelMilvus != nil {
+		s.cancelMilvus()
+	}
 	if s.grpcConn != nil {
 		_ = s.grpcConn.Close()
 		s.grpcConn = nil

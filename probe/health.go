@@ -15,6 +15,7 @@ func (s *session) checkGRPCHealth(ctx context.Context) Result {
 	if err != nil {
 		return failed(ReasonInternal, "create gRPC client: %v", err)
 	}
+	s.startMilvusCheck(ctx, cc)
 	ctx, cancel := stage(ctx, s.target.Timeouts.RPC)
 	defer cancel()
 	// Milvus with authorization on (2.3 at least) rejects the health RPC

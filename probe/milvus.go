@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/milvus-io/milvus-proto/go-api/v2/commonpb"
 	"github.com/milvus-io/milvus-proto/go-api/v2/milvuspb"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 )
 
@@ -15,23 +18,63 @@ const (
 	getVersionMethod  = "milvus.proto.milvus.MilvusService/GetVersion"
 )
 
+// startMilvusCheck starts the milvus check's calls beside the health
+// check, on the same connection, so the three RPCs share one round trip
+// through the load balancer instead of taking three. checkMilvus collects
+// the result; close cancels and waits for it when the chain stopped first.
+func (s *session) startMilvusCheck(ctx context.Context, cc grpc.ClientConnInterface) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan Result, 1)
+	s.milvusPending, s.cancelMilvus = done, cancel
+	go func() { done <- s.milvusCheck(ctx, cc) }()
+}
+
 func (s *session) checkMilvus(ctx context.Context) Result {
-	cc, err := s.rpcClient()
-	if err != nil {
-		return failed(ReasonInternal, "create gRPC client: %v", err)
+	if s.milvusPending == nil {
+		cc, err := s.rpcClient()
+		if err != nil {
+			return failed(ReasonInternal, "create gRPC client: %v", err)
+		}
+		return s.milvusCheck(ctx, cc)
 	}
+	res := <-s.milvusPending
+	s.milvusPending = nil
+	return res
+}
+
+// milvusCheck calls CheckHealth and GetVersion at the same time and
+// judges their replies in that order. It sets its own duration, the wall
+// time of the calls, because the runner may collect it later.
+func (s *session) milvusCheck(ctx context.Context, cc grpc.ClientConnInterface) Result {
+	start := time.Now()
 	client := milvuspb.NewMilvusServiceClient(cc)
 	ctx = s.withAuthorization(ctx)
 
-	health, res, ok := s.callCheckHealth(ctx, client)
-	if !ok {
-		return res
-	}
-	version, res, ok := s.callGetVersion(ctx, client)
-	if !ok {
-		return res
-	}
+	var (
+		wg                    sync.WaitGroup
+		health                *milvuspb.CheckHealthResponse
+		version               string
+		healthRes, versionRes Result
+		healthOK, versionOK   bool
+	)
+	wg.Go(func() { health, healthRes, healthOK = s.callCheckHealth(ctx, client) })
+	wg.Go(func() { version, versionRes, versionOK = s.callGetVersion(ctx, client) })
+	wg.Wait()
 
+	res := milvusVerdict(health, version, healthRes, versionRes, healthOK, versionOK)
+	res.Duration = time.Since(start)
+	return res
+}
+
+func milvusVerdict(health *milvuspb.CheckHealthResponse, version string,
+	healthRes, versionRes Result, healthOK, versionOK bool) Result {
+	switch {
+	case !healthOK:
+		return healthRes
+	case !versionOK:
+		return versionRes
+	}
+	var res Result
 	if !health.GetIsHealthy() {
 		res = failed(ReasonMilvusUnhealthy, "CheckHealth returned isHealthy false (Milvus %s): %s",
 			version, joinReasons(health.GetReasons()))

@@ -86,11 +86,14 @@ func (s *session) runChain(ctx context.Context) []Result {
 	return results
 }
 
-// timed runs check and sets the duration of its result.
+// timed runs check and sets the duration of its result, unless the check
+// measured its own because it ran before the runner collected it.
 func timed(check func() Result) Result {
 	start := time.Now()
 	res := check()
-	res.Duration = time.Since(start)
+	if res.Duration == 0 {
+		res.Duration = time.Since(start)
+	}
 	return res
 }
 
