@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -87,6 +90,7 @@ func TestLintRejectsInvalidInput(t *testing.T) {
 		{"output format", []string{"--output", "yaml", fixtures + "clean.yaml"}, `--output "yaml" is invalid: use table or json`},
 		{"missing file", []string{filepath.Join(dir, "absent.yaml")}, "absent.yaml: no such file"},
 		{"invalid yaml", []string{broken}, "broken.yaml: document 1 is not valid YAML"},
+		{"stdin twice", []string{"-", "-"}, "- (standard input) is named more than once"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -95,4 +99,39 @@ func TestLintRejectsInvalidInput(t *testing.T) {
 			assert.Contains(t, errOut, c.want)
 		})
 	}
+}
+
+func TestLintCapsInputSize(t *testing.T) {
+	big := filepath.Join(t.TempDir(), "big.yaml")
+	f, err := os.Create(big)
+	require.NoError(t, err)
+	require.NoError(t, f.Truncate(maxLintInput+1)) // sparse: reads as NUL bytes
+	require.NoError(t, f.Close())
+
+	t.Run("file", func(t *testing.T) {
+		code, _, errOut := runCLI(t, "", "lint", big)
+		assert.Equal(t, 1, code)
+		assert.Contains(t, errOut, "big.yaml: input exceeds 16 MiB; lint takes manifests")
+	})
+	t.Run("stdin", func(t *testing.T) {
+		code, _, errOut := runCLI(t, string(make([]byte, maxLintInput+1)), "lint", "-")
+		assert.Equal(t, 1, code)
+		assert.Contains(t, errOut, "stdin: input exceeds 16 MiB; lint takes manifests")
+	})
+}
+
+func TestLintStdinStopsWhenInterrupted(t *testing.T) {
+	stdin, writer := io.Pipe() // no write ever comes, like an idle terminal
+	defer writer.Close()       // ends the reading goroutine for goleak
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+
+	var out, errOut bytes.Buffer
+	root := newRootCommand(streams{In: stdin, Out: &out, Err: &errOut})
+	root.SetArgs([]string{"lint", "-"})
+	err := root.ExecuteContext(ctx)
+
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "read stdin: interrupted before the input ended")
+	assert.Empty(t, out.String())
 }
