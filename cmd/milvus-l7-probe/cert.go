@@ -122,6 +122,15 @@ func (o *certOptions) validate() error {
 	default:
 		return fmt.Errorf("--key-type %q is invalid: use %s or %s", o.keyType, tlsutil.KeyRSA2048, tlsutil.KeyECDSAP256)
 	}
+	for _, name := range []struct{ flag, value string }{
+		{"--release", o.release},
+		{"--namespace", o.namespace},
+		{"--secret-name", o.secretName},
+	} {
+		if err := render.ValidateName(name.flag, name.value); err != nil {
+			return err
+		}
+	}
 	if o.secretOut == "-" {
 		return errors.New("--secret-out - is invalid: the Secret contains the private key and is never printed; name a file")
 	}

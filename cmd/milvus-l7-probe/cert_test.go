@@ -123,6 +123,10 @@ func TestCertRejectsInvalidFlags(t *testing.T) {
 		{"ip", []string{"--domain", "a.example.com", "--ip", "300.1.1.1"}, `--ip "300.1.1.1" is invalid`},
 		{"dns", []string{"--domain", "a.example.com", "--dns", "bad_name"}, `--dns: domain "bad_name" is invalid`},
 		{"secret to stdout", []string{"--domain", "a.example.com", "--secret-out", "-"}, "--secret-out - is invalid"},
+		{"release", []string{"--domain", "a.example.com", "--release", "Bad_Release"}, `--release "Bad_Release" is invalid: use at most 63 lower-case letters`},
+		{"namespace", []string{"--domain", "a.example.com", "--namespace", "NS!"}, `--namespace "NS!" is invalid`},
+		{"secret name", []string{"--domain", "a.example.com", "--secret-name", "bad name"}, `--secret-name "bad name" is invalid`},
+		{"secret name too long", []string{"--domain", "a.example.com", "--secret-name", strings.Repeat("a", 64)}, `--secret-name "` + strings.Repeat("a", 64) + `" is invalid`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -116,8 +116,8 @@ func (o *Options) Validate() error {
 		{"--probe-name", o.ProbeName},
 	}
 	for _, n := range names {
-		if len(n.value) > 63 || !dns1123Label.MatchString(n.value) {
-			return fmt.Errorf("%s %q is invalid: use at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit", n.flag, n.value)
+		if err := ValidateName(n.flag, n.value); err != nil {
+			return err
 		}
 	}
 	if err := ValidateDomain(o.Domain); err != nil {
@@ -128,6 +128,16 @@ func (o *Options) Validate() error {
 	}
 	if !strings.Contains(o.Address, ":") {
 		return fmt.Errorf("--address %q: missing port; use HOST:PORT, e.g. 34.1.2.3:443", o.Address)
+	}
+	return nil
+}
+
+// ValidateName checks that value, set by flag, is a name that Kubernetes
+// accepts for a namespace, a Service and every other object render writes:
+// an RFC 1123 label.
+func ValidateName(flag, value string) error {
+	if len(value) > 63 || !dns1123Label.MatchString(value) {
+		return fmt.Errorf("%s %q is invalid: use at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit", flag, value)
 	}
 	return nil
 }
