@@ -46,7 +46,9 @@ func TestRenderRejectsInvalidFlags(t *testing.T) {
 		{"domain", []string{"--domain", "not a domain"}, `--domain: domain "not a domain" is invalid`},
 		{"release", []string{"--release", "My_Release"}, `--release "My_Release" is invalid`},
 		{"namespace", []string{"--namespace", "-x"}, `--namespace "-x" is invalid`},
-		{"address", []string{"--address", "34.1.2.3"}, `--address "34.1.2.3": missing port`},
+		{"address", []string{"--address", "34.1.2.3"}, `--address: address "34.1.2.3": missing port`},
+		{"address ipv6", []string{"--address", "::1:443"}, `an IPv6 literal must be in brackets with the port after them, e.g. [::1]:443`},
+		{"probe image", []string{"--probe-image", "UPPER CASE:tag"}, `--probe-image "UPPER CASE:tag" is invalid`},
 		{"schedule", []string{"--check-schedule", "every hour"}, `--check-schedule "every hour" is invalid`},
 		{"positional argument", []string{"extra"}, `unknown command "extra"`},
 	}
