@@ -98,8 +98,13 @@ func (o *lintOptions) validate() error {
 func (o *lintOptions) run(ctx context.Context, io streams) error {
 	var m render.Manifests
 	for _, path := range o.paths {
+		read := m.Documents
 		if err := readLintPath(ctx, &m, path, io.In); err != nil {
 			return usageError(err)
+		}
+		if m.Documents == read {
+			return usageError(fmt.Errorf("no Kubernetes objects or Helm values found in %s: "+
+				"lint takes YAML or JSON manifests, kubectl get -o yaml output and Milvus Helm values", lintPathName(path)))
 		}
 	}
 	findings := render.Lint(&m)
@@ -116,6 +121,13 @@ func (o *lintOptions) run(ctx context.Context, io streams) error {
 		return &exitError{Code: exitLintErrors}
 	}
 	return nil
+}
+
+func lintPathName(path string) string {
+	if path == "-" {
+		return "stdin"
+	}
+	return path
 }
 
 // readLintPath adds the documents of a file, of every YAML or JSON file
@@ -178,6 +190,10 @@ func readLintStream(ctx context.Context, m *render.Manifests, r io.Reader, sourc
 		}
 		if len(res.data) > maxLintInput {
 			return fmt.Errorf("%s: input exceeds %d MiB; lint takes manifests and Helm values, not large or endless data", source, maxLintInput>>20)
+		}
+		if bytes.HasPrefix(bytes.TrimSpace(res.data), []byte("-----BEGIN ")) {
+			return fmt.Errorf("%s is PEM (a certificate or key), not YAML: lint the Secret manifest that "+
+				"milvus-l7-probe cert --secret-out secret.yaml writes, or the output of kubectl get secret -o yaml", source)
 		}
 		return m.ReadManifests(bytes.NewReader(res.data), source)
 	}

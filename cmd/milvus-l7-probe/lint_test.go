@@ -135,3 +135,42 @@ func TestLintStdinStopsWhenInterrupted(t *testing.T) {
 	assert.Contains(t, err.Error(), "read stdin: interrupted before the input ended")
 	assert.Empty(t, out.String())
 }
+
+func TestLintRejectsInputWithoutObjects(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		path := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(path, []byte(content), 0o644))
+		return path
+	}
+	emptyDir := filepath.Join(dir, "empty")
+	require.NoError(t, os.Mkdir(emptyDir, 0o755))
+	cases := []struct {
+		name  string
+		stdin string
+		path  string
+		want  string
+	}{
+		{"text file", "", write("notes.txt", "just some words\n"), "no Kubernetes objects or Helm values found in " + dir + "/notes.txt"},
+		{"empty file", "", write("empty.yaml", ""), "no Kubernetes objects or Helm values found in " + dir + "/empty.yaml"},
+		{"empty folder", "", emptyDir, "no Kubernetes objects or Helm values found in " + emptyDir},
+		{"nul bytes", "\x00\x00\x00\x00", "-", "stdin: document 1 is not valid YAML"},
+		{"empty list", "apiVersion: v1\nkind: List\nitems: []\n", "-", "no Kubernetes objects or Helm values found in stdin"},
+		{"unrelated keys", "", write("probe-config.yaml", "address: a.example.com:443\n"), "no Kubernetes objects or Helm values found in"},
+		{"pem", "", write("tls.crt", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"), "tls.crt is PEM (a certificate or key), not YAML"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := runCLI(t, c.stdin, "lint", c.path)
+			assert.Equal(t, 1, code)
+			assert.Contains(t, errOut, c.want)
+			assert.Empty(t, out)
+		})
+	}
+}
+
+func TestLintAcceptsObjectsNoRuleChecks(t *testing.T) {
+	code, out, errOut := runCLI(t, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n", "lint", "-")
+	assert.Equal(t, 0, code, errOut)
+	assert.Equal(t, "no findings\n", out)
+}
