@@ -241,8 +241,18 @@ func writeFindingsTable(out io.Writer, findings []render.Finding) error {
 	for i, f := range findings {
 		fmt.Fprintf(out, "\n%d. %s\n   fix: %s\n   source: %s\n", i+1, f.Message, oneLine(f.Fix), f.Source)
 	}
-	_, err := fmt.Fprintf(out, "\n%d errors, %d warnings\n", countSeverity(findings, render.SeverityError), countSeverity(findings, render.SeverityWarning))
+	errorCount := countSeverity(findings, render.SeverityError)
+	warningCount := countSeverity(findings, render.SeverityWarning)
+	_, err := fmt.Fprintf(out, "\n%s, %s\n", plural(errorCount, "error"), plural(warningCount, "warning"))
 	return err
+}
+
+// plural returns count and noun, with an s unless count is 1.
+func plural(count int, noun string) string {
+	if count == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", count, noun)
 }
 
 func oneLine(s string) string {

@@ -27,7 +27,15 @@ func TestLintWarningsExitZero(t *testing.T) {
 	code, out, _ := runCLI(t, "", "lint", fixtures+"ingress-tls-secret-missing.yaml")
 	assert.Equal(t, 0, code)
 	assert.Contains(t, out, "ingress-tls-secret-missing")
-	assert.Contains(t, out, "0 errors, 1 warnings")
+	assert.Contains(t, out, "0 errors, 1 warning\n")
+	assert.Contains(t, out, "fix: create it in the Ingress's namespace with milvus-l7-probe cert --domain HOST --secret-out secret.yaml "+
+		"--secret-name my-release-milvus-tls --namespace default, then kubectl apply -f secret.yaml")
+}
+
+func TestPluralCounts(t *testing.T) {
+	assert.Equal(t, "0 errors", plural(0, "error"))
+	assert.Equal(t, "1 error", plural(1, "error"))
+	assert.Equal(t, "2 warnings", plural(2, "warning"))
 }
 
 func TestLintErrorsExitNine(t *testing.T) {

@@ -24,6 +24,14 @@ func TestRenderWritesFolder(t *testing.T) {
 	assert.NoError(t, err)
 }
 
+func TestRenderOutTrailingSlash(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "setup")
+	code, out, errOut := runCLI(t, "", "render", "--out", dir+"/")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "wrote 13 files to "+dir+"; follow "+dir+"/PLAN.md\n")
+	assert.NotContains(t, out, "//")
+}
+
 func TestRenderStreamLintsClean(t *testing.T) {
 	code, stream, errOut := runCLI(t, "", "render", "--release", "prod", "--namespace", "vector", "--domain", "milvus.example.com")
 	require.Equal(t, 0, code, errOut)
