@@ -122,34 +122,105 @@ func (o *certOptions) validate() error {
 	default:
 		return fmt.Errorf("--key-type %q is invalid: use %s or %s", o.keyType, tlsutil.KeyRSA2048, tlsutil.KeyECDSAP256)
 	}
+	for _, name := range []struct{ flag, value string }{
+		{"--release", o.release},
+		{"--namespace", o.namespace},
+		{"--secret-name", o.secretName},
+	} {
+		if err := render.ValidateName(name.flag, name.value); err != nil {
+			return err
+		}
+	}
 	if o.secretOut == "-" {
 		return errors.New("--secret-out - is invalid: the Secret contains the private key and is never printed; name a file")
 	}
-	return o.validateOverwrite()
+	return o.validateOutputs()
 }
 
-// validateOverwrite rejects existing output files before any is written,
-// so a refused run leaves no half-replaced key pair.
-func (o *certOptions) validateOverwrite() error {
-	if o.force {
-		return nil
+// outputFile is one file that cert writes, with the flag that names it.
+type outputFile struct {
+	path string
+	flag string
+	data []byte
+	perm os.FileMode
+}
+
+// validateOutputs rejects output paths that cannot be written before any is
+// written, so a rejected run leaves no half-replaced key pair.
+func (o *certOptions) validateOutputs() error {
+	if err := o.validateSecretOutDistinct(); err != nil {
+		return err
 	}
-	for _, path := range o.outputPaths() {
-		if _, err := os.Stat(path); err == nil {
-			return fmt.Errorf("%s exists: pass --force to overwrite it, or choose another --out-dir", path)
-		} else if !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("check %s: %w", path, err)
+	for _, file := range o.outputFiles(nil) {
+		if err := validateOutputFile(file, o.force); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-func (o *certOptions) outputPaths() []string {
-	paths := []string{o.keyPath(), o.certPath()}
-	if o.secretOut != "" {
-		paths = append(paths, o.secretOut)
+// validateSecretOutDistinct rejects a --secret-out that names tls.key or
+// tls.crt, which the Secret would overwrite right after they are written.
+func (o *certOptions) validateSecretOutDistinct() error {
+	if o.secretOut == "" {
+		return nil
 	}
-	return paths
+	for _, path := range []string{o.keyPath(), o.certPath()} {
+		if sameFile(o.secretOut, path) {
+			return fmt.Errorf("--secret-out %s is the same file as %s, which cert also writes: name another file, e.g. --secret-out %s",
+				o.secretOut, path, filepath.Join(o.outDir, "secret.yaml"))
+		}
+	}
+	return nil
+}
+
+// sameFile reports whether a and b name one file: the same cleaned absolute
+// path, or, when both exist, the same file through a link.
+func sameFile(a, b string) bool {
+	absA, errA := filepath.Abs(a)
+	absB, errB := filepath.Abs(b)
+	if errA == nil && errB == nil && absA == absB {
+		return true
+	}
+	infoA, errA := os.Stat(a)
+	infoB, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(infoA, infoB)
+}
+
+// validateOutputFile rejects a path that is a directory, whose parent is a
+// file, or that exists while force is off.
+func validateOutputFile(file outputFile, force bool) error {
+	if info, err := os.Stat(filepath.Dir(file.path)); err == nil && !info.IsDir() {
+		return fmt.Errorf("%s: %s is not a directory: choose another %s", file.path, filepath.Dir(file.path), file.flag)
+	}
+	info, err := os.Stat(file.path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("check %s: %w", file.path, err)
+	case info.IsDir():
+		return fmt.Errorf("%s is a directory: choose another %s that names a file", file.path, file.flag)
+	case !force:
+		return fmt.Errorf("%s exists: pass --force to overwrite it, or choose another %s", file.path, file.flag)
+	}
+	return nil
+}
+
+// outputFiles lists the files cert writes, with their contents from pair
+// when pair is not nil.
+func (o *certOptions) outputFiles(pair *tlsutil.KeyPair) []outputFile {
+	files := []outputFile{
+		{path: o.keyPath(), flag: "--out-dir", perm: 0o600},
+		{path: o.certPath(), flag: "--out-dir", perm: 0o644},
+	}
+	if pair != nil {
+		files[0].data, files[1].data = pair.KeyPEM, pair.CertPEM
+	}
+	if o.secretOut != "" {
+		files = append(files, outputFile{path: o.secretOut, flag: "--secret-out", perm: 0o600})
+	}
+	return files
 }
 
 func (o *certOptions) keyPath() string  { return filepath.Join(o.outDir, corev1.TLSPrivateKeyKey) }
@@ -167,34 +238,69 @@ func (o *certOptions) run(out io.Writer) error {
 		return &exitError{Code: probe.ExitInternal, Err: fmt.Errorf("generate certificate: %w", err)}
 	}
 
-	if err := os.MkdirAll(o.outDir, 0o755); err != nil {
-		return usageError(fmt.Errorf("create --out-dir %s: %w", o.outDir, err))
-	}
-	if err := writeFile(o.keyPath(), pair.KeyPEM, 0o600); err != nil {
-		return usageError(err)
-	}
-	if err := writeFile(o.certPath(), pair.CertPEM, 0o644); err != nil {
-		return usageError(err)
-	}
+	files := o.outputFiles(pair)
 	if o.secretOut != "" {
-		if err := o.writeSecret(pair); err != nil {
-			return usageError(err)
+		secret, err := yaml.Marshal(newTLSSecret(o.secretName, o.namespace, pair))
+		if err != nil {
+			return &exitError{Code: probe.ExitInternal, Err: fmt.Errorf("marshal Secret: %w", err)}
 		}
+		files[2].data = secret
+	}
+	if err := writeOutputFiles(files); err != nil {
+		return usageError(err)
 	}
 	o.printSummary(out, pair)
 	return nil
 }
 
-// writeFile writes data with mode perm, also when the file already exists
-// with a wider mode (os.WriteFile keeps an existing file's mode).
-func writeFile(path string, data []byte, perm os.FileMode) error {
-	if err := os.WriteFile(path, data, perm); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+// writeOutputFiles writes each file to a temporary file next to it and
+// renames them into place only when every write has succeeded. A directory
+// without write permission or a full disk thus leaves the old files intact.
+func writeOutputFiles(files []outputFile) error {
+	temps := make([]string, 0, len(files))
+	defer func() {
+		for _, temp := range temps {
+			os.Remove(temp) // fails with ErrNotExist after a successful rename
+		}
+	}()
+	for _, file := range files {
+		temp, err := writeTemp(file)
+		if err != nil {
+			return err
+		}
+		temps = append(temps, temp)
 	}
-	if err := os.Chmod(path, perm); err != nil {
-		return fmt.Errorf("set mode of %s: %w", path, err)
+	for i, file := range files {
+		if err := os.Rename(temps[i], file.path); err != nil {
+			return fmt.Errorf("write %s: %w", file.path, err)
+		}
 	}
 	return nil
+}
+
+// writeTemp writes file.data with mode file.perm to a new temporary file in
+// the directory of file.path, creating the directory, and returns its path.
+func writeTemp(file outputFile) (string, error) {
+	dir := filepath.Dir(file.path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("create directory of %s %s: %w", file.flag, file.path, err)
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(file.path)+".*.tmp")
+	if err != nil {
+		return "", fmt.Errorf("write %s: %w", file.path, err)
+	}
+	_, err = f.Write(file.data)
+	if err == nil {
+		err = f.Chmod(file.perm)
+	}
+	if closeErr := f.Close(); err == nil {
+		err = closeErr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", fmt.Errorf("write %s: %w", file.path, err)
+	}
+	return f.Name(), nil
 }
 
 // newTLSSecret returns the Secret that kubectl create secret tls NAME
@@ -209,19 +315,6 @@ func newTLSSecret(name, namespace string, pair *tlsutil.KeyPair) *corev1.Secret 
 			corev1.TLSPrivateKeyKey: pair.KeyPEM,
 		},
 	}
-}
-
-func (o *certOptions) writeSecret(pair *tlsutil.KeyPair) error {
-	data, err := yaml.Marshal(newTLSSecret(o.secretName, o.namespace, pair))
-	if err != nil {
-		return fmt.Errorf("marshal Secret: %w", err)
-	}
-	if dir := filepath.Dir(o.secretOut); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return fmt.Errorf("create folder of --secret-out: %w", err)
-		}
-	}
-	return writeFile(o.secretOut, data, 0o600)
 }
 
 func (o *certOptions) printSummary(out io.Writer, pair *tlsutil.KeyPair) {

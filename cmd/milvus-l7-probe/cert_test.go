@@ -123,6 +123,10 @@ func TestCertRejectsInvalidFlags(t *testing.T) {
 		{"ip", []string{"--domain", "a.example.com", "--ip", "300.1.1.1"}, `--ip "300.1.1.1" is invalid`},
 		{"dns", []string{"--domain", "a.example.com", "--dns", "bad_name"}, `--dns: domain "bad_name" is invalid`},
 		{"secret to stdout", []string{"--domain", "a.example.com", "--secret-out", "-"}, "--secret-out - is invalid"},
+		{"release", []string{"--domain", "a.example.com", "--release", "Bad_Release"}, `--release "Bad_Release" is invalid: use at most 63 lower-case letters`},
+		{"namespace", []string{"--domain", "a.example.com", "--namespace", "NS!"}, `--namespace "NS!" is invalid`},
+		{"secret name", []string{"--domain", "a.example.com", "--secret-name", "bad name"}, `--secret-name "bad name" is invalid`},
+		{"secret name too long", []string{"--domain", "a.example.com", "--secret-name", strings.Repeat("a", 64)}, `--secret-name "` + strings.Repeat("a", 64) + `" is invalid`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -182,4 +186,50 @@ func TestCertSecretMatchesKubectl(t *testing.T) {
 	require.NoError(t, yaml.UnmarshalStrict(kubectlOut, &want))
 	assert.Equal(t, want, got)
 	assert.False(t, strings.Contains(out, "PRIVATE KEY"))
+}
+
+func TestCertRejectsBadSecretOut(t *testing.T) {
+	cases := []struct {
+		name      string
+		secretOut func(dir string) string
+		want      string
+	}{
+		{"same as key", func(dir string) string { return filepath.Join(dir, "tls.key") }, "is the same file as " + "DIR/tls.key"},
+		{"same as cert unclean", func(dir string) string { return dir + "/./tls.crt" }, "is the same file as DIR/tls.crt"},
+		{"folder", func(dir string) string { return t.TempDir() }, "is a directory: choose another --secret-out that names a file"},
+		{"parent is a file", func(dir string) string { return filepath.Join(dir, "notes.txt", "secret.yaml") }, "notes.txt is not a directory: choose another --secret-out"},
+		{"exists", func(dir string) string { return filepath.Join(dir, "notes.txt") }, "notes.txt exists: pass --force to overwrite it, or choose another --secret-out"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("keep"), 0o644))
+			code, out, errOut := runCLI(t, "", "cert", "--domain", "my-release.milvus.io", "--out-dir", dir,
+				"--secret-out", c.secretOut(dir))
+			assert.Equal(t, 1, code)
+			assert.Contains(t, errOut, strings.ReplaceAll(c.want, "DIR", dir))
+			assert.Empty(t, out)
+			assert.NoFileExists(t, filepath.Join(dir, "tls.key"), "a rejected run must write nothing")
+			assert.NoFileExists(t, filepath.Join(dir, "tls.crt"), "a rejected run must write nothing")
+		})
+	}
+}
+
+func TestCertWriteFailureLeavesNoFile(t *testing.T) {
+	dir := t.TempDir()
+	blocker := filepath.Join(dir, "blocker")
+	require.NoError(t, os.WriteFile(blocker, []byte("keep"), 0o644))
+	files := []outputFile{
+		{path: filepath.Join(dir, "tls.key"), flag: "--out-dir", data: []byte("key"), perm: 0o600},
+		{path: filepath.Join(blocker, "secret.yaml"), flag: "--secret-out", data: []byte("secret"), perm: 0o600},
+	}
+
+	err := writeOutputFiles(files)
+
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "create directory of --secret-out")
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	require.Len(t, entries, 1, "only the blocker may remain, no key and no temporary file")
+	assert.Equal(t, "blocker", entries[0].Name())
 }

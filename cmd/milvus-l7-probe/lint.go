@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,6 +23,11 @@ import (
 // mistakes a lint error for a failed layer; 1 keeps its meaning of invalid
 // flags or unreadable input.
 const exitLintErrors = 9
+
+// maxLintInput is the largest file or standard input that lint reads, in
+// bytes. Manifests and Helm values of a setup are far smaller, and the cap
+// stops an input such as /dev/zero or a disk image from filling memory.
+const maxLintInput = 16 << 20
 
 const lintExample = `  # Lint rendered or hand-written manifests and Helm values:
   milvus-l7-probe lint deploy/self-managed values.yaml
@@ -62,7 +69,7 @@ unreadable input, 9 at least one error finding.`,
 			if err := o.validate(); err != nil {
 				return usageError(err)
 			}
-			return o.run(io)
+			return o.run(cmd.Context(), io)
 		},
 	}
 	cmd.Flags().StringVarP(&o.output, "output", "o", "table", "output format: table or json")
@@ -76,14 +83,28 @@ func (o *lintOptions) validate() error {
 	if o.output != "table" && o.output != "json" {
 		return fmt.Errorf("--output %q is invalid: use table or json", o.output)
 	}
+	stdinCount := 0
+	for _, path := range o.paths {
+		if path == "-" {
+			stdinCount++
+		}
+	}
+	if stdinCount > 1 {
+		return errors.New("- (standard input) is named more than once: name it once, since standard input can be read only once")
+	}
 	return nil
 }
 
-func (o *lintOptions) run(io streams) error {
+func (o *lintOptions) run(ctx context.Context, io streams) error {
 	var m render.Manifests
 	for _, path := range o.paths {
-		if err := readLintPath(&m, path, io.In); err != nil {
+		read := m.Documents
+		if err := readLintPath(ctx, &m, path, io.In); err != nil {
 			return usageError(err)
+		}
+		if m.Documents == read {
+			return usageError(fmt.Errorf("no Kubernetes objects or Helm values found in %s: "+
+				"lint takes YAML or JSON manifests, kubectl get -o yaml output and Milvus Helm values", lintPathName(path)))
 		}
 	}
 	findings := render.Lint(&m)
@@ -102,18 +123,25 @@ func (o *lintOptions) run(io streams) error {
 	return nil
 }
 
+func lintPathName(path string) string {
+	if path == "-" {
+		return "stdin"
+	}
+	return path
+}
+
 // readLintPath adds the documents of a file, of every YAML or JSON file
 // under a folder, or of stdin for "-".
-func readLintPath(m *render.Manifests, path string, stdin io.Reader) error {
+func readLintPath(ctx context.Context, m *render.Manifests, path string, stdin io.Reader) error {
 	if path == "-" {
-		return m.ReadManifests(stdin, "stdin")
+		return readLintStream(ctx, m, stdin, "stdin")
 	}
 	info, err := os.Stat(path)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", path, err)
 	}
 	if !info.IsDir() {
-		return readLintFile(m, path)
+		return readLintFile(ctx, m, path)
 	}
 	return filepath.WalkDir(path, func(file string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -122,20 +150,53 @@ func readLintPath(m *render.Manifests, path string, stdin io.Reader) error {
 		switch strings.ToLower(filepath.Ext(file)) {
 		case ".yaml", ".yml", ".json":
 			if !d.IsDir() {
-				return readLintFile(m, file)
+				return readLintFile(ctx, m, file)
 			}
 		}
 		return nil
 	})
 }
 
-func readLintFile(m *render.Manifests, path string) error {
+func readLintFile(ctx context.Context, m *render.Manifests, path string) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", path, err)
 	}
 	defer f.Close()
-	return m.ReadManifests(f, path)
+	return readLintStream(ctx, m, f, path)
+}
+
+// readLintStream reads r whole, at most maxLintInput bytes, and adds its
+// documents to m. It returns when ctx is cancelled (SIGINT or SIGTERM), even
+// while r blocks, as standard input from a terminal or a pipe does.
+func readLintStream(ctx context.Context, m *render.Manifests, r io.Reader, source string) error {
+	type result struct {
+		data []byte
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		data, err := io.ReadAll(io.LimitReader(r, maxLintInput+1))
+		done <- result{data, err}
+	}()
+	select {
+	case <-ctx.Done():
+		// NOTE: the reading goroutine stays blocked in r.Read until r
+		// returns, which for stdin is when the process exits.
+		return fmt.Errorf("read %s: interrupted before the input ended: %w", source, context.Cause(ctx))
+	case res := <-done:
+		if res.err != nil {
+			return fmt.Errorf("read %s: %w", source, res.err)
+		}
+		if len(res.data) > maxLintInput {
+			return fmt.Errorf("%s: input exceeds %d MiB; lint takes manifests and Helm values, not large or endless data", source, maxLintInput>>20)
+		}
+		if bytes.HasPrefix(bytes.TrimSpace(res.data), []byte("-----BEGIN ")) {
+			return fmt.Errorf("%s is PEM (a certificate or key), not YAML: lint the Secret manifest that "+
+				"milvus-l7-probe cert --secret-out secret.yaml writes, or the output of kubectl get secret -o yaml", source)
+		}
+		return m.ReadManifests(bytes.NewReader(res.data), source)
+	}
 }
 
 func writeFindingsJSON(out io.Writer, findings []render.Finding) error {
@@ -180,8 +241,18 @@ func writeFindingsTable(out io.Writer, findings []render.Finding) error {
 	for i, f := range findings {
 		fmt.Fprintf(out, "\n%d. %s\n   fix: %s\n   source: %s\n", i+1, f.Message, oneLine(f.Fix), f.Source)
 	}
-	_, err := fmt.Fprintf(out, "\n%d errors, %d warnings\n", countSeverity(findings, render.SeverityError), countSeverity(findings, render.SeverityWarning))
+	errorCount := countSeverity(findings, render.SeverityError)
+	warningCount := countSeverity(findings, render.SeverityWarning)
+	_, err := fmt.Fprintf(out, "\n%s, %s\n", plural(errorCount, "error"), plural(warningCount, "warning"))
 	return err
+}
+
+// plural returns count and noun, with an s unless count is 1.
+func plural(count int, noun string) string {
+	if count == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", count, noun)
 }
 
 func oneLine(s string) string {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -52,7 +53,7 @@ preceded by the other files as YAML comments.`,
 			if err := render.WriteDir(o.outDir, files); err != nil {
 				return usageError(fmt.Errorf("--out %s: %w", o.outDir, err))
 			}
-			fmt.Fprintf(io.Out, "wrote %d files to %s; follow %s/%s\n", len(files), o.outDir, o.outDir, render.FilePlan)
+			fmt.Fprintf(io.Out, "wrote %d files to %s; follow %s\n", len(files), filepath.Clean(o.outDir), filepath.Join(o.outDir, render.FilePlan))
 			return nil
 		},
 	}

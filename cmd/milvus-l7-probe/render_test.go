@@ -24,6 +24,14 @@ func TestRenderWritesFolder(t *testing.T) {
 	assert.NoError(t, err)
 }
 
+func TestRenderOutTrailingSlash(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "setup")
+	code, out, errOut := runCLI(t, "", "render", "--out", dir+"/")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "wrote 13 files to "+dir+"; follow "+dir+"/PLAN.md\n")
+	assert.NotContains(t, out, "//")
+}
+
 func TestRenderStreamLintsClean(t *testing.T) {
 	code, stream, errOut := runCLI(t, "", "render", "--release", "prod", "--namespace", "vector", "--domain", "milvus.example.com")
 	require.Equal(t, 0, code, errOut)
@@ -46,7 +54,9 @@ func TestRenderRejectsInvalidFlags(t *testing.T) {
 		{"domain", []string{"--domain", "not a domain"}, `--domain: domain "not a domain" is invalid`},
 		{"release", []string{"--release", "My_Release"}, `--release "My_Release" is invalid`},
 		{"namespace", []string{"--namespace", "-x"}, `--namespace "-x" is invalid`},
-		{"address", []string{"--address", "34.1.2.3"}, `--address "34.1.2.3": missing port`},
+		{"address", []string{"--address", "34.1.2.3"}, `--address: address "34.1.2.3": missing port`},
+		{"address ipv6", []string{"--address", "::1:443"}, `an IPv6 literal must be in brackets with the port after them, e.g. [::1]:443`},
+		{"probe image", []string{"--probe-image", "UPPER CASE:tag"}, `--probe-image "UPPER CASE:tag" is invalid`},
 		{"schedule", []string{"--check-schedule", "every hour"}, `--check-schedule "every hour" is invalid`},
 		{"positional argument", []string{"extra"}, `unknown command "extra"`},
 	}

@@ -58,6 +58,9 @@ type Manifests struct {
 	BackendConfigs []Object[BackendConfig]
 	ManagedCerts   []Object[ManagedCertificate]
 	Values         []Object[map[string]any]
+	// Documents counts the Kubernetes objects and Helm values documents
+	// read, including objects of kinds that no rule checks and List items.
+	Documents int
 }
 
 // Object is one decoded document with the file it came from.
@@ -118,15 +121,27 @@ func (m *Manifests) add(doc []byte, source string) error {
 		}
 	case header.APIVersion == "" && header.Kind == "":
 		err = m.addValues(doc, source)
-	case header.Kind == "Service":
+	case header.Kind == "":
+		// apiVersion without kind is no object that kubectl would apply.
+	default:
+		m.Documents++
+		err = m.addObject(header.Kind, doc, source)
+	}
+	return err
+}
+
+func (m *Manifests) addObject(kind string, doc []byte, source string) error {
+	var err error
+	switch kind {
+	case "Service":
 		m.Services, err = appendDecoded(m.Services, doc, source)
-	case header.Kind == "Ingress":
+	case "Ingress":
 		m.Ingresses, err = appendDecoded(m.Ingresses, doc, source)
-	case header.Kind == "Secret":
+	case "Secret":
 		m.Secrets, err = appendDecoded(m.Secrets, doc, source)
-	case header.Kind == "BackendConfig":
+	case "BackendConfig":
 		m.BackendConfigs, err = appendDecoded(m.BackendConfigs, doc, source)
-	case header.Kind == "ManagedCertificate":
+	case "ManagedCertificate":
 		m.ManagedCerts, err = appendDecoded(m.ManagedCerts, doc, source)
 	}
 	return err
@@ -151,6 +166,7 @@ func (m *Manifests) addValues(doc []byte, source string) error {
 	for _, key := range []string{"extraConfigFiles", "service", "image"} {
 		if _, ok := values[key]; ok {
 			m.Values = append(m.Values, Object[map[string]any]{Source: source, Value: values})
+			m.Documents++
 			return nil
 		}
 	}

@@ -83,7 +83,14 @@ func lintTLSSecrets(base Finding, m *Manifests, ing *networkingv1.Ingress) []Fin
 		f.Path = fmt.Sprintf("spec.tls[%d].secretName", i)
 		f.Value = tls.SecretName
 		f.Message = "the TLS Secret is not in the input; if it does not exist in the cluster either, the load balancer serves no certificate for the host"
-		f.Fix = "create it with milvus-l7-probe cert --secret-out (or kubectl create secret tls) in the Ingress's namespace"
+		// An Ingress without a namespace is applied with kubectl -n, so
+		// the namespace is left for the reader to fill in.
+		namespace := ing.Namespace
+		if namespace == "" {
+			namespace = "NAMESPACE"
+		}
+		f.Fix = fmt.Sprintf("create it in the Ingress's namespace with milvus-l7-probe cert --domain HOST --secret-out secret.yaml "+
+			"--secret-name %s --namespace %s, then kubectl apply -f secret.yaml (or use kubectl create secret tls)", tls.SecretName, namespace)
 		findings = append(findings, f)
 	}
 	return findings

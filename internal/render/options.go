@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/milvus-l7-probe/milvus-l7-probe/internal/config"
 )
 
 // CertMode selects where the load balancer's front certificate comes from.
@@ -116,8 +118,8 @@ func (o *Options) Validate() error {
 		{"--probe-name", o.ProbeName},
 	}
 	for _, n := range names {
-		if len(n.value) > 63 || !dns1123Label.MatchString(n.value) {
-			return fmt.Errorf("%s %q is invalid: use at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit", n.flag, n.value)
+		if err := ValidateName(n.flag, n.value); err != nil {
+			return err
 		}
 	}
 	if err := ValidateDomain(o.Domain); err != nil {
@@ -126,8 +128,33 @@ func (o *Options) Validate() error {
 	if !validSchedule(o.ProbeCheckSchedule) {
 		return fmt.Errorf("--check-schedule %q is invalid: use five cron fields or a macro such as @hourly, e.g. \"*/10 * * * *\"", o.ProbeCheckSchedule)
 	}
-	if !strings.Contains(o.Address, ":") {
-		return fmt.Errorf("--address %q: missing port; use HOST:PORT, e.g. 34.1.2.3:443", o.Address)
+	// probe-config.yaml gets the address, so it must pass the check that
+	// check --config and run apply to it.
+	if err := config.ValidateAddress(o.Address); err != nil {
+		return fmt.Errorf("--address: %w", err)
+	}
+	if len(o.ProbeImage) > 255 || !imageReference.MatchString(o.ProbeImage) {
+		return fmt.Errorf("--probe-image %q is invalid: use REGISTRY/REPOSITORY:TAG with a lower-case repository and no spaces, e.g. %s", o.ProbeImage, DefaultProbeImage)
+	}
+	return nil
+}
+
+// imageReference is the form of a container image reference, NAME[:TAG]
+// [@DIGEST], after the grammar of github.com/distribution/reference that
+// Docker and containerd parse. The registry host may have upper-case
+// letters and a port, and the repository path is lower-case.
+var imageReference = regexp.MustCompile(`^` +
+	`(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?/)?` +
+	`[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*` +
+	`(?::[\w][\w.-]{0,127})?` +
+	`(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$`)
+
+// ValidateName checks that value, set by flag, is a name that Kubernetes
+// accepts for a namespace, a Service and every other object render writes:
+// an RFC 1123 label.
+func ValidateName(flag, value string) error {
+	if len(value) > 63 || !dns1123Label.MatchString(value) {
+		return fmt.Errorf("%s %q is invalid: use at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit", flag, value)
 	}
 	return nil
 }

@@ -231,13 +231,34 @@ func TestRenderOptionsRejected(t *testing.T) {
 		{"domain without dot", Options{Domain: "milvus"}, `--domain: domain "milvus" is invalid`},
 		{"domain with space", Options{Domain: "my release.io"}, `domain "my release.io" is invalid`},
 		{"release upper case", Options{Release: "My", Domain: "a.example.com"}, `--release "My" is invalid`},
-		{"address without port", Options{Address: "10.0.0.1"}, `--address "10.0.0.1": missing port`},
+		{"address without port", Options{Address: "10.0.0.1"}, `--address: address "10.0.0.1": missing port`},
+		{"address ipv6 without brackets", Options{Address: "::1:443"}, `--address: address "::1:443": an IPv6 literal must be in brackets`},
+		{"address port out of range", Options{Address: "a.example.com:70000"}, `port "70000" is invalid`},
+		{"image upper case", Options{ProbeImage: "UPPER CASE:tag"}, `--probe-image "UPPER CASE:tag" is invalid`},
+		{"image upper-case repository", Options{ProbeImage: "ghcr.io/Org/probe:v1"}, `--probe-image "ghcr.io/Org/probe:v1" is invalid`},
+		{"image empty tag", Options{ProbeImage: "probe:"}, `--probe-image "probe:" is invalid`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := Render(c.opts)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), c.want)
+		})
+	}
+}
+
+func TestRenderAcceptsImageReferences(t *testing.T) {
+	for _, image := range []string{
+		DefaultProbeImage,
+		"milvus-l7-probe",
+		"localhost:5000/team/milvus_l7__probe:v1.2.3-rc.1",
+		"Registry.Example.com/probe:latest",
+		"[::1]:5000/probe",
+		"europe-docker.pkg.dev/p/r/probe@sha256:" + strings.Repeat("ab", 32),
+	} {
+		t.Run(image, func(t *testing.T) {
+			_, err := Render(Options{ProbeImage: image})
+			assert.NoError(t, err)
 		})
 	}
 }
