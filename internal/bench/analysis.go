@@ -50,11 +50,15 @@ Reusing connections or resuming TLS sessions would cut the cost and hide
 connection and certificate faults, so neither is done. A 30s interval
 divides the cost by three.
 
-**Scrapes.** Every target exports about 130 series, about 13 KB of text:
-milvus_l7_probe_check_duration_seconds alone is 90 of them (6 checks
+**Scrapes.** With twelve histogram buckets every target exported about
+130 series, about 13 KB of text:
+milvus_l7_probe_check_duration_seconds alone was 90 of them (6 checks
 times 12 buckets, +Inf, sum and count), and
 milvus_l7_probe_check_status 32 (8 checks times 4 statuses). At 1,000
-targets a scrape renders about 130,000 series and 13 MB. In the profile
+targets a scrape rendered about 130,000 series and 13 MB. The histogram
+now has six buckets, 54 series for 6 checks; BenchmarkScrape at 100
+targets went from 48.1 KiB to 38.6 KiB gzip and from 117k to 107k
+allocations per scrape. In the profile
 of BenchmarkScrape/targets=1000, text encoding takes about 47% of the
 time (expfmt.MetricFamilyToText), Gather with its sort of every family
 by label values about 26%, the Recorder's Collect building constant
