@@ -153,6 +153,9 @@ func targetSettings(v *viper.Viper, flags *pflag.FlagSet, file File) ([]TargetSe
 	if len(file.Targets) == 0 {
 		return []TargetSettings{file.TargetSettings}, nil
 	}
+	if err := checkIdentifyingFlags(flags, len(file.Targets)); err != nil {
+		return nil, err
+	}
 	base := v.AllSettings()
 	delete(base, "targets")
 	delete(base, "interval")
@@ -167,6 +170,29 @@ func targetSettings(v *viper.Viper, flags *pflag.FlagSet, file File) ([]TargetSe
 		out = append(out, ts)
 	}
 	return out, nil
+}
+
+// checkIdentifyingFlags rejects --address and --name when the file lists
+// several targets, because each would give every entry the same value.
+// --address stays allowed with --target, which probes one entry only.
+func checkIdentifyingFlags(flags *pflag.FlagSet, entries int) error {
+	if entries < 2 {
+		return nil
+	}
+	selected := false
+	if f := flags.Lookup("target"); f != nil && f.Changed {
+		selected = true
+	}
+	for _, name := range []string{"name", "address"} {
+		f := flags.Lookup(name)
+		if f == nil || !f.Changed || (name == "address" && selected) {
+			continue
+		}
+		return fmt.Errorf("--%s %q would apply to all %d entries of targets; "+
+			"set %s in each entry of targets, or use check --config FILE --target NAME for one target",
+			name, f.Value.String(), entries, name)
+	}
+	return nil
 }
 
 func changedFlagSettings(v *viper.Viper, flags *pflag.FlagSet) map[string]any {

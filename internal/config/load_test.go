@@ -174,6 +174,27 @@ interval: 1m
 			assert.Equal(t, 3*time.Second, target.Timeouts.Total, target.Name)
 		}
 	})
+	t.Run("identifying flags rejected", func(t *testing.T) {
+		for _, flag := range []string{"--address", "--name"} {
+			_, err := load(t, nil, "--config", file, flag, "10.0.0.9:443")
+
+			require.Error(t, err, flag)
+			assert.Contains(t, err.Error(), flag+` "10.0.0.9:443" would apply to all 2 entries of targets`)
+			assert.Contains(t, err.Error(), "--target NAME")
+		}
+	})
+	t.Run("address with target", func(t *testing.T) {
+		fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+		config.AddTargetFlags(fs)
+		fs.String("target", "", "")
+		require.NoError(t, fs.Parse([]string{"--config", file, "--target", "direct", "--address", "127.0.0.1:19530"}))
+
+		cfg, err := config.Load(fs, func(string) string { return "" })
+		require.NoError(t, err)
+		target, err := cfg.Select("direct")
+		require.NoError(t, err)
+		assert.Equal(t, "127.0.0.1:19530", target.Address)
+	})
 	t.Run("select", func(t *testing.T) {
 		cfg, err := load(t, nil, "--config", file)
 		require.NoError(t, err)
