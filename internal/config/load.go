@@ -136,7 +136,12 @@ func readFile(v *viper.Viper, flags *pflag.FlagSet, getenv func(string) string) 
 		return "", fmt.Errorf("config file %q: %w", path, err)
 	}
 	if info.IsDir() {
-		path = filepath.Join(path, "config.yaml")
+		folder := path
+		path = filepath.Join(folder, "config.yaml")
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("config folder %q has no config.yaml; "+
+				"mount the ConfigMap with key config.yaml or give the file path to --config", folder)
+		}
 	}
 	v.SetConfigFile(path)
 	v.SetConfigType("yaml")

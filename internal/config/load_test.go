@@ -99,6 +99,16 @@ func TestLoadConfigPathFromEnv(t *testing.T) {
 	assert.Equal(t, "10.0.0.3:443", target.Address, "a folder means the config.yaml inside it")
 }
 
+func TestLoadFolderWithoutConfig(t *testing.T) {
+	folder := t.TempDir()
+
+	_, err := load(t, nil, "--config", folder)
+
+	require.Error(t, err)
+	assert.Equal(t, `config folder "`+folder+`" has no config.yaml; `+
+		"mount the ConfigMap with key config.yaml or give the file path to --config", err.Error())
+}
+
 func TestLoadPlaintextFlag(t *testing.T) {
 	file := writeConfig(t, "address: 10.0.0.1:19530\ntls:\n  enabled: true\n")
 
