@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/milvus-l7-probe/milvus-l7-probe/probe"
 	"github.com/milvus-l7-probe/milvus-l7-probe/tlsutil"
@@ -84,11 +85,19 @@ func buildTarget(ts TargetSettings, getenv func(string) string) (probe.Target, e
 }
 
 // ValidateAddress checks that address is HOST:PORT with a port in range
-// and an IPv6 literal in brackets.
+// and an IPv6 literal in brackets. The port must be plain decimal digits
+// without a sign or a leading zero.
 func ValidateAddress(address string) error {
 	if address == "" {
 		return errors.New("address is missing: set --address HOST:PORT (or address in the config), " +
 			"e.g. the load balancer's IP and 443")
+	}
+	if i := strings.IndexFunc(address, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }); i >= 0 {
+		return fmt.Errorf("address %q: contains a space or control character at byte %d; "+
+			"use HOST:PORT without spaces, e.g. 34.120.1.2:443", address, i)
+	}
+	if strings.Contains(address, "://") {
+		return urlAddressError(address)
 	}
 	host, port, err := net.SplitHostPort(address)
 	if err != nil {
@@ -97,10 +106,38 @@ func ValidateAddress(address string) error {
 	if host == "" {
 		return fmt.Errorf("address %q: missing host; use HOST:PORT, e.g. 34.120.1.2:443", address)
 	}
-	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+	return validatePort(address, port)
+}
+
+func validatePort(address, port string) error {
+	if port != "" && strings.Trim(port, "0123456789") == "" && port[0] == '0' && port != "0" {
+		return fmt.Errorf("address %q: port %q has a leading zero, which is ambiguous; "+
+			"write it without, e.g. %s", address, port, strings.TrimLeft(port, "0"))
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 1 || n > 65535 || strings.Trim(port, "0123456789") != "" {
 		return fmt.Errorf("address %q: port %q is invalid: use a number from 1 to 65535, e.g. 443", address, port)
 	}
 	return nil
+}
+
+// urlAddressError rejects a URL given as an address and suggests its
+// HOST:PORT, with the scheme's default port when the URL has none.
+func urlAddressError(address string) error {
+	u, err := url.Parse(address)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("address %q: is a URL; drop the scheme and path and use HOST:PORT, "+
+			"e.g. 34.120.1.2:443", address)
+	}
+	hostPort := u.Host
+	if u.Port() == "" {
+		port := "443"
+		if u.Scheme == "http" {
+			port = "80"
+		}
+		hostPort = net.JoinHostPort(u.Hostname(), port)
+	}
+	return fmt.Errorf("address %q: is a URL; drop the scheme: use %s", address, hostPort)
 }
 
 func addressError(address string, err error) error {
@@ -109,9 +146,24 @@ func addressError(address string, err error) error {
 			"e.g. %s", address, bracketedExample(address))
 	}
 	if strings.Contains(err.Error(), "missing port") {
-		return fmt.Errorf("address %q: missing port; use HOST:PORT, e.g. %s:443", address, address)
+		return fmt.Errorf("address %q: missing port; use HOST:PORT, e.g. %s", address, withPortExample(address))
 	}
 	return fmt.Errorf("address %q is invalid (%v); use HOST:PORT, e.g. 34.120.1.2:443", address, err)
+}
+
+// withPortExample appends :443 to an address that is a host alone, or
+// gives a generic example when the address is not a well-formed host.
+func withPortExample(address string) string {
+	if inner, ok := strings.CutPrefix(address, "["); ok {
+		if ip, ok := strings.CutSuffix(inner, "]"); ok && net.ParseIP(ip) != nil {
+			return address + ":443"
+		}
+		return "[2001:db8::1]:443"
+	}
+	if strings.ContainsAny(address, "[]/@?#%") {
+		return "34.120.1.2:443"
+	}
+	return address + ":443"
 }
 
 // bracketedExample suggests the bracketed form of an IPv6 address written
