@@ -259,13 +259,83 @@ func decodeStrict(settings map[string]any, out any, prefix string) error {
 		return err
 	}
 	if err := decoder.Decode(settings); err != nil {
-		return fmt.Errorf("invalid value: %w", err)
+		return decodeError(err, prefix)
 	}
 	if len(md.Unused) > 0 {
 		sort.Strings(md.Unused)
 		return unknownKeysError(prefix, md.Unused)
 	}
 	return nil
+}
+
+// decodeError rewrites mapstructure's error as one line per key, in the
+// form "key: problem" sorted by key, and names the environment variable that set a key.
+func decodeError(err error, prefix string) error {
+	var lines []string
+	for _, p := range decodeProblems(err) {
+		if p.key == "" {
+			lines = append(lines, p.err.Error())
+			continue
+		}
+		key := prefix + p.key
+		if _, set := os.LookupEnv(envName(p.key)); set {
+			key += " (from " + envName(p.key) + ")"
+		}
+		lines = append(lines, key+": "+p.err.Error())
+	}
+	sort.Strings(lines)
+	return errors.New(strings.Join(lines, "\n"))
+}
+
+// decodeProblem is one key that failed to decode, and why.
+type decodeProblem struct {
+	key string
+	err error
+}
+
+// decodeProblems returns the innermost mapstructure.DecodeErrors in err,
+// each of which names one key. An error outside any gets an empty key.
+func decodeProblems(err error) []decodeProblem {
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		var problems []decodeProblem
+		for _, e := range joined.Unwrap() {
+			problems = append(problems, decodeProblems(e)...)
+		}
+		return problems
+	}
+	de, ok := err.(*mapstructure.DecodeError)
+	if !ok {
+		// Skip wrappers such as mapstructure's "decoding failed" preamble.
+		if errors.As(err, &de) {
+			return decodeProblems(errors.Unwrap(err))
+		}
+		return []decodeProblem{{err: readableDecodeError(err)}}
+	}
+	if inner := decodeProblems(de.Unwrap()); len(inner) > 1 || inner[0].key != "" {
+		return inner
+	}
+	return []decodeProblem{{key: de.Name(), err: readableDecodeError(de.Unwrap())}}
+}
+
+// readableDecodeError replaces mapstructure's wording of a value of the
+// wrong type with the value and the type expected.
+func readableDecodeError(err error) error {
+	var pe *mapstructure.ParseError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%q is not a %s", fmt.Sprint(pe.Value), pe.Expected.Type())
+	}
+	var ue *mapstructure.UnconvertibleTypeError
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%v is not a %s", ue.Value, ue.Expected.Type())
+	}
+	return err
+}
+
+// envName returns the environment variable bound to key, as bindEnv binds
+// it: the prefix, then the key upper-cased with dots and dashes as
+// underscores.
+func envName(key string) string {
+	return envPrefix + "_" + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(key))
 }
 
 func unknownKeysError(prefix string, unused []string) error {

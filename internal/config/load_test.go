@@ -365,7 +365,18 @@ func TestLoadInvalidDurations(t *testing.T) {
 		_, err := load(t, nil, "--address", "10.0.0.1:443")
 
 		require.Error(t, err)
-		assert.Contains(t, err.Error(), `duration "10" is invalid`)
+		assert.Equal(t, `timeout (from MILVUS_L7_PROBE_TIMEOUT): duration "10" is invalid: `+
+			"use a number with a unit, e.g. 10s or 5m", err.Error())
+	})
+	t.Run("one line per problem", func(t *testing.T) {
+		file := writeConfig(t, "address: 10.0.0.1:443\ntimeout: 10\ncanary: maybe\ntimeouts:\n  rpc: abc\n")
+
+		_, err := load(t, nil, "--config", file)
+
+		require.Error(t, err)
+		assert.Equal(t, "config "+file+": canary: \"maybe\" is not a bool\n"+
+			"timeout: duration 10 has no unit: write it with one, e.g. 10s\n"+
+			`timeouts.rpc: duration "abc" is invalid: use a number with a unit, e.g. 10s or 5m`, err.Error())
 	})
 	t.Run("interval zero", func(t *testing.T) {
 		file := writeConfig(t, "address: 10.0.0.1:443\ninterval: 0s\n")
