@@ -4,9 +4,11 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"unicode"
@@ -246,6 +248,9 @@ func checkTrustFlags(s TLSSettings) error {
 func buildTrust(s TLSSettings) (tlsutil.Trust, error) {
 	trust := tlsutil.Trust{InsecureSkipVerify: s.InsecureSkipVerify}
 	if s.ServerPEM != "" {
+		if err := checkFile("--server-pem (tls.server_pem)", s.ServerPEM, "PEM certificate", "tls.crt"); err != nil {
+			return trust, err
+		}
 		certs, err := tlsutil.LoadCertificates(s.ServerPEM)
 		if err != nil {
 			return trust, fmt.Errorf("--server-pem (tls.server_pem): %w", err)
@@ -253,6 +258,9 @@ func buildTrust(s TLSSettings) (tlsutil.Trust, error) {
 		trust.Pinned = certs[:1]
 	}
 	if s.CAFile != "" {
+		if err := checkFile("--ca-file (tls.ca_file)", s.CAFile, "PEM file of CA certificates", "ca.crt"); err != nil {
+			return trust, err
+		}
 		certs, err := tlsutil.LoadCertificates(s.CAFile)
 		if err != nil {
 			return trust, fmt.Errorf("--ca-file (tls.ca_file): %w", err)
@@ -298,11 +306,11 @@ func parseHealthUnimplemented(value string) (bool, error) {
 // loadCredentials reads the secrets the settings point at. Error messages
 // name files, never their contents.
 func loadCredentials(s CredentialSettings, getenv func(string) string) (probe.Credentials, error) {
-	token, err := secret("--token-file (credentials.token_file)", s.TokenFile, getenv(EnvToken))
+	token, err := secret("--token-file (credentials.token_file)", "token", s.TokenFile, getenv(EnvToken))
 	if err != nil {
 		return probe.Credentials{}, err
 	}
-	password, err := secret("--password-file (credentials.password_file)", s.PasswordFile, getenv(EnvPassword))
+	password, err := secret("--password-file (credentials.password_file)", "password", s.PasswordFile, getenv(EnvPassword))
 	if err != nil {
 		return probe.Credentials{}, err
 	}
@@ -319,11 +327,29 @@ func loadCredentials(s CredentialSettings, getenv func(string) string) (probe.Cr
 	return probe.Credentials{Username: s.Username, Password: password, Token: token}, nil
 }
 
+// checkFile rejects a path given to flag that does not exist or is a
+// folder, and says to give the file that contains what. example is a file
+// name to suggest inside a folder, as a mounted Secret provides.
+func checkFile(flag, path, what, example string) error {
+	info, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%s: file %q does not exist; give the path of the %s", flag, path, what)
+	case err == nil && info.IsDir():
+		return fmt.Errorf("%s: %q is a folder; give the %s inside it, e.g. %s",
+			flag, path, what, filepath.Join(path, example))
+	}
+	return nil
+}
+
 // secret returns the trimmed content of path, or fromEnv when path is
-// empty.
-func secret(flag, path, fromEnv string) (string, error) {
+// empty. kind names the secret in errors: password or token.
+func secret(flag, kind, path, fromEnv string) (string, error) {
 	if path == "" {
 		return fromEnv, nil
+	}
+	if err := checkFile(flag, path, "file that contains the Milvus "+kind, kind); err != nil {
+		return "", err
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
