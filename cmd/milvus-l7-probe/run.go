@@ -73,7 +73,12 @@ interval with a fresh connection per cycle, and serves:
 
 It reloads the config on SIGHUP, on POST /-/reload and when the config
 file or a mounted ConfigMap changes; an invalid new config keeps the old
-one running. It stops on SIGTERM, cancelling probes in flight.`,
+one running. It stops on SIGTERM, cancelling probes in flight.
+
+Basic auth from --web.config.file covers every path, /healthz and /readyz
+included, so a kubelet httpGet probe without credentials fails with 401:
+use an exec or tcpSocket probe, or set an Authorization header in the
+probe's httpHeaders.`,
 		Example: runExample,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
