@@ -283,6 +283,9 @@ func decodeError(err error, prefix string) error {
 		}
 		lines = append(lines, key+": "+p.err.Error())
 	}
+	if len(lines) == 0 {
+		return err
+	}
 	sort.Strings(lines)
 	return errors.New(strings.Join(lines, "\n"))
 }
@@ -296,6 +299,9 @@ type decodeProblem struct {
 // decodeProblems returns the innermost mapstructure.DecodeErrors in err,
 // each of which names one key. An error outside any gets an empty key.
 func decodeProblems(err error) []decodeProblem {
+	if err == nil {
+		return nil
+	}
 	if joined, ok := err.(interface{ Unwrap() []error }); ok {
 		var problems []decodeProblem
 		for _, e := range joined.Unwrap() {
@@ -311,10 +317,14 @@ func decodeProblems(err error) []decodeProblem {
 		}
 		return []decodeProblem{{err: readableDecodeError(err)}}
 	}
-	if inner := decodeProblems(de.Unwrap()); len(inner) > 1 || inner[0].key != "" {
+	inner := decodeProblems(de.Unwrap())
+	if len(inner) > 1 || (len(inner) == 1 && inner[0].key != "") {
 		return inner
 	}
-	return []decodeProblem{{key: de.Name(), err: readableDecodeError(de.Unwrap())}}
+	if len(inner) == 0 {
+		return []decodeProblem{{key: de.Name(), err: errors.New("invalid value")}}
+	}
+	return []decodeProblem{{key: de.Name(), err: inner[0].err}}
 }
 
 // readableDecodeError replaces mapstructure's wording of a value of the
