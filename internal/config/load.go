@@ -278,7 +278,9 @@ func decodeError(err error, prefix string) error {
 			continue
 		}
 		key := prefix + p.key
-		if _, set := os.LookupEnv(envName(p.key)); set {
+		// An entry of targets may set the key itself, so only a top-level
+		// value is known to come from a set variable.
+		if _, set := os.LookupEnv(envName(p.key)); set && prefix == "" {
 			key += " (from " + envName(p.key) + ")"
 		}
 		lines = append(lines, key+": "+p.err.Error())

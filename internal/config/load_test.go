@@ -374,6 +374,16 @@ func TestLoadInvalidDurations(t *testing.T) {
 		assert.Equal(t, `timeout (from MILVUS_L7_PROBE_TIMEOUT): duration "10" is invalid: `+
 			"use a number with a unit, e.g. 10s or 5m", err.Error())
 	})
+	t.Run("entry value not blamed on env", func(t *testing.T) {
+		t.Setenv("MILVUS_L7_PROBE_TIMEOUT", "5s")
+		file := writeConfig(t, "targets:\n  - address: 10.0.0.1:443\n    timeout: 10\n")
+
+		_, err := load(t, nil, "--config", file)
+
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "targets[0].timeout: duration 10 has no unit")
+		assert.NotContains(t, err.Error(), "MILVUS_L7_PROBE_TIMEOUT")
+	})
 	t.Run("one line per problem", func(t *testing.T) {
 		file := writeConfig(t, "address: 10.0.0.1:443\ntimeout: 10\ncanary: maybe\ntimeouts:\n  rpc: abc\n")
 
