@@ -81,7 +81,7 @@ by ALPN, gRPC health, Milvus CheckHealth, and Milvus's /healthz on 9091.`,
 }
 
 // rewriteFlagError replaces pflag's wording of a duration flag without a
-// unit or with an unparsable value by one that says how to write it.
+// unit or with an unparsable value by one that shows how to write it.
 // Subcommands inherit it from the root command.
 func rewriteFlagError(_ *cobra.Command, err error) error {
 	var invalid *pflag.InvalidValueError
