@@ -43,7 +43,7 @@ func newCheckCommand(io streams) *cobra.Command {
 alpn, grpc_health, milvus and healthz. It prints a table (or JSON, or JUnit XML) and
 exits with 0 when all passed, or with the code of the first failing layer:
 1 invalid flags or config, 2 connect, 3 RPC, 4 unhealthy, 5 TLS, 6 ALPN,
-7 /healthz, 10 internal error.`,
+7 /healthz, 8 canary failed (with --canary), 10 internal error.`,
 		Example: checkExample,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

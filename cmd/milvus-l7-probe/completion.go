@@ -1,6 +1,10 @@
 package main
 
 import (
+	"errors"
+	"fmt"
+	"slices"
+
 	"github.com/spf13/cobra"
 )
 
@@ -23,7 +27,7 @@ func newCompletionCommand(io streams) *cobra.Command {
 		Use:                   "completion bash|zsh|fish",
 		Short:                 "Print the shell completion script for bash, zsh or fish",
 		Example:               completionExample,
-		Args:                  cobra.MatchAll(cobra.ExactArgs(1), cobra.OnlyValidArgs),
+		Args:                  shellArg,
 		ValidArgs:             []string{"bash", "zsh", "fish"},
 		DisableFlagsInUseLine: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -38,4 +42,18 @@ func newCompletionCommand(io streams) *cobra.Command {
 			}
 		},
 	}
+}
+
+// shellArg accepts exactly one argument naming a supported shell.
+func shellArg(cmd *cobra.Command, args []string) error {
+	const choose = "choose a shell: bash, zsh or fish, e.g. milvus-l7-probe completion bash"
+	switch {
+	case len(args) == 0:
+		return errors.New(choose)
+	case len(args) > 1:
+		return fmt.Errorf("completion takes one shell, got %d arguments; %s", len(args), choose)
+	case !slices.Contains(cmd.ValidArgs, args[0]):
+		return fmt.Errorf("shell %q is not supported; %s", args[0], choose)
+	}
+	return nil
 }

@@ -49,7 +49,7 @@ func TestCompletionRejectsShell(t *testing.T) {
 
 			assert.Equal(t, 1, code)
 			assert.Empty(t, out)
-			assert.Contains(t, errOut, "error: ")
+			assert.Contains(t, errOut, "choose a shell: bash, zsh or fish")
 		})
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestEveryCommandHasExample walks the whole command tree, so a command
@@ -44,4 +45,19 @@ func TestEveryFlagHasHelp(t *testing.T) {
 		}
 	}
 	walk(newRootCommand(streams{}))
+}
+
+// TestCheckHelpListsExitCodes pins every nonzero exit code of check to its
+// help text, so a code added to the probe package is also documented.
+func TestCheckHelpListsExitCodes(t *testing.T) {
+	code, out, _ := runCommand(t, "check", "--help")
+	require.Equal(t, 0, code)
+	help := strings.Join(strings.Fields(out), " ")
+
+	for _, want := range []string{
+		"1 invalid flags or config", "2 connect", "3 RPC", "4 unhealthy", "5 TLS", "6 ALPN",
+		"7 /healthz", "8 canary failed", "10 internal error",
+	} {
+		assert.Contains(t, help, want)
+	}
 }

@@ -48,3 +48,24 @@ func TestMainSetsUserAgent(t *testing.T) {
 	userAgent, _ := srv.userAgent.Load().(string)
 	assert.True(t, strings.HasPrefix(userAgent, "milvus-l7-probe/dev "), "user-agent %q", userAgent)
 }
+
+func TestDurationFlagErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"missing unit", []string{"check", "--timeout", "5"}, `error: --timeout "5": a duration needs a unit, e.g. 5s`},
+		{"not a duration", []string{"run", "--interval", "abc"},
+			`error: --interval "abc": not a duration; use a number with a unit, e.g. 10s, 5m or 1h30m`},
+		{"other flag types unchanged", []string{"check", "--canary=x"}, `invalid argument "x" for "--canary" flag`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := runCommand(t, tt.args...)
+
+			assert.Equal(t, 1, code)
+			assert.Contains(t, stderr, tt.want)
+		})
+	}
+}

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/milvus-l7-probe/milvus-l7-probe/probe"
 )
@@ -64,6 +66,7 @@ by ALPN, gRPC health, Milvus CheckHealth, and Milvus's /healthz on 9091.`,
 	root.SetIn(io.In)
 	root.SetOut(io.Out)
 	root.SetErr(io.Err)
+	root.SetFlagErrorFunc(rewriteFlagError)
 	root.AddCommand(
 		newCheckCommand(io),
 		newCertCommand(io),
@@ -75,6 +78,21 @@ by ALPN, gRPC health, Milvus CheckHealth, and Milvus's /healthz on 9091.`,
 		newCompletionCommand(io),
 	)
 	return root
+}
+
+// rewriteFlagError replaces pflag's wording of a duration flag without a
+// unit or with an unparsable value by one that shows how to write it.
+// Subcommands inherit it from the root command.
+func rewriteFlagError(_ *cobra.Command, err error) error {
+	var invalid *pflag.InvalidValueError
+	if !errors.As(err, &invalid) || invalid.GetFlag().Value.Type() != "duration" {
+		return err
+	}
+	name, value := invalid.GetFlag().Name, invalid.GetValue()
+	if strings.Contains(err.Error(), "missing unit in duration") {
+		return fmt.Errorf("--%s %q: a duration needs a unit, e.g. %ss", name, value, value)
+	}
+	return fmt.Errorf("--%s %q: not a duration; use a number with a unit, e.g. 10s, 5m or 1h30m", name, value)
 }
 
 // exitCode prints err, when there is one to print, and returns the process

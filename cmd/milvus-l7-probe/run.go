@@ -1,11 +1,15 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"os"
 	"runtime/debug"
+	"strconv"
+	"strings"
+	"syscall"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -69,7 +73,12 @@ interval with a fresh connection per cycle, and serves:
 
 It reloads the config on SIGHUP, on POST /-/reload and when the config
 file or a mounted ConfigMap changes; an invalid new config keeps the old
-one running. It stops on SIGTERM, cancelling probes in flight.`,
+one running. It stops on SIGTERM, cancelling probes in flight.
+
+Basic auth from --web.config.file covers every path, /healthz and /readyz
+included, so a kubelet httpGet probe without credentials fails with 401:
+use an exec or tcpSocket probe, or set an Authorization header in the
+probe's httpHeaders.`,
 		Example: runExample,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -100,6 +109,9 @@ func (o *runOptions) complete(cmd *cobra.Command) error {
 		return err
 	}
 	o.logger = logger
+	if err := validateListenAddress(o.listenAddress); err != nil {
+		return err
+	}
 	if o.webConfigFile != "" {
 		if err := web.Validate(o.webConfigFile); err != nil {
 			return fmt.Errorf("--web.config.file %q is invalid: %w", o.webConfigFile, err)
@@ -110,6 +122,22 @@ func (o *runOptions) complete(cmd *cobra.Command) error {
 		return err
 	}
 	o.configPath = cfg.Path
+	return nil
+}
+
+// validateListenAddress checks that address is HOST:PORT with an optional
+// HOST and a decimal port from 0 to 65535, where 0 picks a free port.
+func validateListenAddress(address string) error {
+	const example = "use HOST:PORT, e.g. :9469 or 127.0.0.1:9469"
+	_, port, err := net.SplitHostPort(address)
+	if err != nil {
+		return fmt.Errorf("--web.listen-address %q: not HOST:PORT; %s", address, example)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 || strings.TrimLeft(port, "0123456789") != "" {
+		return fmt.Errorf("--web.listen-address %q: port %q must be a number from 0 to 65535; %s",
+			address, port, example)
+	}
 	return nil
 }
 
@@ -151,6 +179,11 @@ func (o *runOptions) run() error {
 		return &exitError{Code: probe.ExitInternal, Err: err}
 	}
 	ln, err := net.Listen("tcp", o.listenAddress)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		// The port is the operator's choice, so a taken port is a usage error.
+		return usageError(fmt.Errorf("--web.listen-address %q: address already in use; "+
+			"choose another --web.listen-address, e.g. :9469", o.listenAddress))
+	}
 	if err != nil {
 		return &exitError{Code: probe.ExitInternal, Err: fmt.Errorf(
 			"listen on %s: %w; choose another with --web.listen-address", o.listenAddress, err)}

@@ -4,7 +4,9 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/spf13/pflag"
 )
@@ -12,7 +14,8 @@ import (
 // FuzzValidateAddress checks that an accepted address splits into a host
 // and a port.
 func FuzzValidateAddress(f *testing.F) {
-	for _, seed := range []string{"127.0.0.1:443", "[::1]:443", "::1:443", "host", "host:0", ":443", "[::1]"} {
+	for _, seed := range []string{"127.0.0.1:443", "[::1]:443", "::1:443", "host", "host:0", ":443", "[::1]",
+		"http://host:443", "host:+443", "host:0443", "[", "host :443"} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, address string) {
@@ -22,6 +25,12 @@ func FuzzValidateAddress(f *testing.F) {
 		host, port, err := net.SplitHostPort(address)
 		if err != nil || host == "" || port == "" {
 			t.Fatalf("accepted %q: host %q port %q err %v", address, host, port, err)
+		}
+		if strings.Trim(port, "0123456789") != "" || port[0] == '0' {
+			t.Fatalf("accepted %q with port %q that is not plain decimal", address, port)
+		}
+		if strings.IndexFunc(address, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+			t.Fatalf("accepted %q with a space or control character", address)
 		}
 	})
 }

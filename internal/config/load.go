@@ -136,7 +136,12 @@ func readFile(v *viper.Viper, flags *pflag.FlagSet, getenv func(string) string) 
 		return "", fmt.Errorf("config file %q: %w", path, err)
 	}
 	if info.IsDir() {
-		path = filepath.Join(path, "config.yaml")
+		folder := path
+		path = filepath.Join(folder, "config.yaml")
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("config folder %q has no config.yaml; "+
+				"mount the ConfigMap with key config.yaml or give the file path to --config", folder)
+		}
 	}
 	v.SetConfigFile(path)
 	v.SetConfigType("yaml")
@@ -153,6 +158,9 @@ func targetSettings(v *viper.Viper, flags *pflag.FlagSet, file File) ([]TargetSe
 	if len(file.Targets) == 0 {
 		return []TargetSettings{file.TargetSettings}, nil
 	}
+	if err := checkIdentifyingFlags(flags, len(file.Targets)); err != nil {
+		return nil, err
+	}
 	base := v.AllSettings()
 	delete(base, "targets")
 	delete(base, "interval")
@@ -167,6 +175,29 @@ func targetSettings(v *viper.Viper, flags *pflag.FlagSet, file File) ([]TargetSe
 		out = append(out, ts)
 	}
 	return out, nil
+}
+
+// checkIdentifyingFlags rejects --address and --name when the file lists
+// several targets, because each would give every entry the same value.
+// --address stays allowed with --target, which probes one entry only.
+func checkIdentifyingFlags(flags *pflag.FlagSet, entries int) error {
+	if entries < 2 {
+		return nil
+	}
+	selected := false
+	if f := flags.Lookup("target"); f != nil && f.Changed {
+		selected = true
+	}
+	for _, name := range []string{"name", "address"} {
+		f := flags.Lookup(name)
+		if f == nil || !f.Changed || (name == "address" && selected) {
+			continue
+		}
+		return fmt.Errorf("--%s %q would apply to all %d entries of targets; "+
+			"set %s in each entry of targets, or use check --config FILE --target NAME for one target",
+			name, f.Value.String(), entries, name)
+	}
+	return nil
 }
 
 func changedFlagSettings(v *viper.Viper, flags *pflag.FlagSet) map[string]any {
@@ -228,13 +259,95 @@ func decodeStrict(settings map[string]any, out any, prefix string) error {
 		return err
 	}
 	if err := decoder.Decode(settings); err != nil {
-		return fmt.Errorf("invalid value: %w", err)
+		return decodeError(err, prefix)
 	}
 	if len(md.Unused) > 0 {
 		sort.Strings(md.Unused)
 		return unknownKeysError(prefix, md.Unused)
 	}
 	return nil
+}
+
+// decodeError rewrites mapstructure's error as one line per key, in the
+// form "key: problem" sorted by key, and names the environment variable that set a key.
+func decodeError(err error, prefix string) error {
+	var lines []string
+	for _, p := range decodeProblems(err) {
+		if p.key == "" {
+			lines = append(lines, p.err.Error())
+			continue
+		}
+		key := prefix + p.key
+		// An entry of targets may set the key itself, so only a top-level
+		// value is known to come from a set variable.
+		if _, set := os.LookupEnv(envName(p.key)); set && prefix == "" {
+			key += " (from " + envName(p.key) + ")"
+		}
+		lines = append(lines, key+": "+p.err.Error())
+	}
+	if len(lines) == 0 {
+		return err
+	}
+	sort.Strings(lines)
+	return errors.New(strings.Join(lines, "\n"))
+}
+
+// decodeProblem is one key that failed to decode, and why.
+type decodeProblem struct {
+	key string
+	err error
+}
+
+// decodeProblems returns the innermost mapstructure.DecodeErrors in err,
+// each of which names one key. An error outside any gets an empty key.
+func decodeProblems(err error) []decodeProblem {
+	if err == nil {
+		return nil
+	}
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		var problems []decodeProblem
+		for _, e := range joined.Unwrap() {
+			problems = append(problems, decodeProblems(e)...)
+		}
+		return problems
+	}
+	de, ok := err.(*mapstructure.DecodeError)
+	if !ok {
+		// Skip wrappers such as mapstructure's "decoding failed" preamble.
+		if errors.As(err, &de) {
+			return decodeProblems(errors.Unwrap(err))
+		}
+		return []decodeProblem{{err: readableDecodeError(err)}}
+	}
+	inner := decodeProblems(de.Unwrap())
+	if len(inner) > 1 || (len(inner) == 1 && inner[0].key != "") {
+		return inner
+	}
+	if len(inner) == 0 {
+		return []decodeProblem{{key: de.Name(), err: errors.New("invalid value")}}
+	}
+	return []decodeProblem{{key: de.Name(), err: inner[0].err}}
+}
+
+// readableDecodeError replaces mapstructure's wording of a value of the
+// wrong type with the value and the type expected.
+func readableDecodeError(err error) error {
+	var pe *mapstructure.ParseError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%q is not a %s", fmt.Sprint(pe.Value), pe.Expected.Type())
+	}
+	var ue *mapstructure.UnconvertibleTypeError
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%v is not a %s", ue.Value, ue.Expected.Type())
+	}
+	return err
+}
+
+// envName returns the environment variable bound to key, as bindEnv binds
+// it: the prefix, then the key upper-cased with dots and dashes as
+// underscores.
+func envName(key string) string {
+	return envPrefix + "_" + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(key))
 }
 
 func unknownKeysError(prefix string, unused []string) error {

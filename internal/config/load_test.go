@@ -99,6 +99,16 @@ func TestLoadConfigPathFromEnv(t *testing.T) {
 	assert.Equal(t, "10.0.0.3:443", target.Address, "a folder means the config.yaml inside it")
 }
 
+func TestLoadFolderWithoutConfig(t *testing.T) {
+	folder := t.TempDir()
+
+	_, err := load(t, nil, "--config", folder)
+
+	require.Error(t, err)
+	assert.Equal(t, `config folder "`+folder+`" has no config.yaml; `+
+		"mount the ConfigMap with key config.yaml or give the file path to --config", err.Error())
+}
+
 func TestLoadPlaintextFlag(t *testing.T) {
 	file := writeConfig(t, "address: 10.0.0.1:19530\ntls:\n  enabled: true\n")
 
@@ -173,6 +183,27 @@ interval: 1m
 		for _, target := range cfg.Targets {
 			assert.Equal(t, 3*time.Second, target.Timeouts.Total, target.Name)
 		}
+	})
+	t.Run("identifying flags rejected", func(t *testing.T) {
+		for _, flag := range []string{"--address", "--name"} {
+			_, err := load(t, nil, "--config", file, flag, "10.0.0.9:443")
+
+			require.Error(t, err, flag)
+			assert.Contains(t, err.Error(), flag+` "10.0.0.9:443" would apply to all 2 entries of targets`)
+			assert.Contains(t, err.Error(), "--target NAME")
+		}
+	})
+	t.Run("address with target", func(t *testing.T) {
+		fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+		config.AddTargetFlags(fs)
+		fs.String("target", "", "")
+		require.NoError(t, fs.Parse([]string{"--config", file, "--target", "direct", "--address", "127.0.0.1:19530"}))
+
+		cfg, err := config.Load(fs, func(string) string { return "" })
+		require.NoError(t, err)
+		target, err := cfg.Select("direct")
+		require.NoError(t, err)
+		assert.Equal(t, "127.0.0.1:19530", target.Address)
 	})
 	t.Run("select", func(t *testing.T) {
 		cfg, err := load(t, nil, "--config", file)
@@ -262,8 +293,23 @@ func TestLoadInvalid(t *testing.T) {
 			[]string{`"2001:db8::1:443"`, "brackets", "[2001:db8::1]:443"}},
 		{"port out of range", nil, []string{"--address", "10.0.0.1:70000"}, []string{`port "70000"`, "1 to 65535"}},
 		{"missing host", nil, []string{"--address", ":443"}, []string{"missing host"}},
+		{"URL with port", nil, []string{"--address", "http://34.1.2.3:443"},
+			[]string{`address "http://34.1.2.3:443": is a URL; drop the scheme: use 34.1.2.3:443`}},
+		{"URL without port", nil, []string{"--address", "https://host"}, []string{"drop the scheme: use host:443"}},
+		{"space in address", nil, []string{"--address", "10.0.0.1 :443"}, []string{"space or control character at byte 8"}},
+		{"trailing newline", nil, []string{"--address", "10.0.0.1:443\n"}, []string{"space or control character"}},
+		{"control character", nil, []string{"--address", "10.0.0.1\x00:443"}, []string{"space or control character"}},
+		{"signed port", nil, []string{"--address", "10.0.0.1:+443"}, []string{`port "+443" is invalid`}},
+		{"port with leading zero", nil, []string{"--address", "10.0.0.1:0443"},
+			[]string{`port "0443" has a leading zero, which is ambiguous`, "e.g. 443"}},
+		{"bracket alone", nil, []string{"--address", "["}, []string{`address "["`, "[2001:db8::1]:443"}},
+		{"bracketed IPv6 without port", nil, []string{"--address", "[::1]"}, []string{"missing port", "[::1]:443"}},
 		{"missing PEM", nil, []string{addr, "--server-pem", missing}, []string{"--server-pem", missing, "does not exist"}},
-		{"unreadable PEM", nil, []string{addr, "--server-pem", folder}, []string{"--server-pem", folder, "read"}},
+		{"PEM folder", nil, []string{addr, "--server-pem", folder},
+			[]string{"--server-pem", `"` + folder + `" is a folder; give the PEM certificate inside it`, filepath.Join(folder, "tls.crt")}},
+		{"CA folder", nil, []string{addr, "--ca-file", folder}, []string{"--ca-file", "is a folder"}},
+		{"password file folder", nil, []string{addr, "--username", "root", "--password-file", folder},
+			[]string{"--password-file", "is a folder; give the file that contains the Milvus password inside it"}},
 		{"PEM with only a key", nil, []string{addr, "--server-pem", keyOnly}, []string{"--server-pem", "no certificate", "PRIVATE KEY"}},
 		{"CA file with no certificate", nil, []string{addr, "--ca-file", empty}, []string{"--ca-file", "no PEM certificate"}},
 		{"bad SPKI pin", nil, []string{addr, "--spki-pin", "abc"}, []string{"--spki-pin", `"abc"`}},
@@ -287,7 +333,9 @@ func TestLoadInvalid(t *testing.T) {
 		{"token and username", map[string]string{config.EnvToken: "tok-123456", config.EnvPassword: "pw-123456"},
 			[]string{addr, "--username", "root"}, []string{"token", "--username"}},
 		{"missing password file", nil, []string{addr, "--username", "root", "--password-file", missing},
-			[]string{"--password-file", missing}},
+			[]string{"--password-file", missing, "does not exist; give the path of the file that contains the Milvus password"}},
+		{"missing token file", nil, []string{addr, "--token-file", missing},
+			[]string{"--token-file", "does not exist; give the path of the file that contains the Milvus token"}},
 		{"empty password file", nil, []string{addr, "--username", "root", "--password-file", empty},
 			[]string{"--password-file", "is empty"}},
 		{"missing config file", nil, []string{"--config", missing}, []string{missing, "does not exist", "--config"}},
@@ -323,7 +371,28 @@ func TestLoadInvalidDurations(t *testing.T) {
 		_, err := load(t, nil, "--address", "10.0.0.1:443")
 
 		require.Error(t, err)
-		assert.Contains(t, err.Error(), `duration "10" is invalid`)
+		assert.Equal(t, `timeout (from MILVUS_L7_PROBE_TIMEOUT): duration "10" is invalid: `+
+			"use a number with a unit, e.g. 10s or 5m", err.Error())
+	})
+	t.Run("entry value not blamed on env", func(t *testing.T) {
+		t.Setenv("MILVUS_L7_PROBE_TIMEOUT", "5s")
+		file := writeConfig(t, "targets:\n  - address: 10.0.0.1:443\n    timeout: 10\n")
+
+		_, err := load(t, nil, "--config", file)
+
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "targets[0].timeout: duration 10 has no unit")
+		assert.NotContains(t, err.Error(), "MILVUS_L7_PROBE_TIMEOUT")
+	})
+	t.Run("one line per problem", func(t *testing.T) {
+		file := writeConfig(t, "address: 10.0.0.1:443\ntimeout: 10\ncanary: maybe\ntimeouts:\n  rpc: abc\n")
+
+		_, err := load(t, nil, "--config", file)
+
+		require.Error(t, err)
+		assert.Equal(t, "config "+file+": canary: \"maybe\" is not a bool\n"+
+			"timeout: duration 10 has no unit: write it with one, e.g. 10s\n"+
+			`timeouts.rpc: duration "abc" is invalid: use a number with a unit, e.g. 10s or 5m`, err.Error())
 	})
 	t.Run("interval zero", func(t *testing.T) {
 		file := writeConfig(t, "address: 10.0.0.1:443\ninterval: 0s\n")

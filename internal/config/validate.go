@@ -4,11 +4,14 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/milvus-l7-probe/milvus-l7-probe/probe"
 	"github.com/milvus-l7-probe/milvus-l7-probe/tlsutil"
@@ -84,11 +87,19 @@ func buildTarget(ts TargetSettings, getenv func(string) string) (probe.Target, e
 }
 
 // ValidateAddress checks that address is HOST:PORT with a port in range
-// and an IPv6 literal in brackets.
+// and an IPv6 literal in brackets. The port must be plain decimal digits
+// without a sign or a leading zero.
 func ValidateAddress(address string) error {
 	if address == "" {
 		return errors.New("address is missing: set --address HOST:PORT (or address in the config), " +
 			"e.g. the load balancer's IP and 443")
+	}
+	if i := strings.IndexFunc(address, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }); i >= 0 {
+		return fmt.Errorf("address %q: contains a space or control character at byte %d; "+
+			"use HOST:PORT without spaces, e.g. 34.120.1.2:443", address, i)
+	}
+	if strings.Contains(address, "://") {
+		return urlAddressError(address)
 	}
 	host, port, err := net.SplitHostPort(address)
 	if err != nil {
@@ -97,10 +108,38 @@ func ValidateAddress(address string) error {
 	if host == "" {
 		return fmt.Errorf("address %q: missing host; use HOST:PORT, e.g. 34.120.1.2:443", address)
 	}
-	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+	return validatePort(address, port)
+}
+
+func validatePort(address, port string) error {
+	if port != "" && strings.Trim(port, "0123456789") == "" && port[0] == '0' && port != "0" {
+		return fmt.Errorf("address %q: port %q has a leading zero, which is ambiguous; "+
+			"write it without, e.g. %s", address, port, strings.TrimLeft(port, "0"))
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 1 || n > 65535 || strings.Trim(port, "0123456789") != "" {
 		return fmt.Errorf("address %q: port %q is invalid: use a number from 1 to 65535, e.g. 443", address, port)
 	}
 	return nil
+}
+
+// urlAddressError rejects a URL given as an address and suggests its
+// HOST:PORT, with the scheme's default port when the URL has none.
+func urlAddressError(address string) error {
+	u, err := url.Parse(address)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("address %q: is a URL; drop the scheme and path and use HOST:PORT, "+
+			"e.g. 34.120.1.2:443", address)
+	}
+	hostPort := u.Host
+	if u.Port() == "" {
+		port := "443"
+		if u.Scheme == "http" {
+			port = "80"
+		}
+		hostPort = net.JoinHostPort(u.Hostname(), port)
+	}
+	return fmt.Errorf("address %q: is a URL; drop the scheme: use %s", address, hostPort)
 }
 
 func addressError(address string, err error) error {
@@ -109,9 +148,24 @@ func addressError(address string, err error) error {
 			"e.g. %s", address, bracketedExample(address))
 	}
 	if strings.Contains(err.Error(), "missing port") {
-		return fmt.Errorf("address %q: missing port; use HOST:PORT, e.g. %s:443", address, address)
+		return fmt.Errorf("address %q: missing port; use HOST:PORT, e.g. %s", address, withPortExample(address))
 	}
 	return fmt.Errorf("address %q is invalid (%v); use HOST:PORT, e.g. 34.120.1.2:443", address, err)
+}
+
+// withPortExample appends :443 to an address that is a host alone, or
+// gives a generic example when the address is not a well-formed host.
+func withPortExample(address string) string {
+	if inner, ok := strings.CutPrefix(address, "["); ok {
+		if ip, ok := strings.CutSuffix(inner, "]"); ok && net.ParseIP(ip) != nil {
+			return address + ":443"
+		}
+		return "[2001:db8::1]:443"
+	}
+	if strings.ContainsAny(address, "[]/@?#%") {
+		return "34.120.1.2:443"
+	}
+	return address + ":443"
 }
 
 // bracketedExample suggests the bracketed form of an IPv6 address written
@@ -194,6 +248,9 @@ func checkTrustFlags(s TLSSettings) error {
 func buildTrust(s TLSSettings) (tlsutil.Trust, error) {
 	trust := tlsutil.Trust{InsecureSkipVerify: s.InsecureSkipVerify}
 	if s.ServerPEM != "" {
+		if err := checkFile("--server-pem (tls.server_pem)", s.ServerPEM, "PEM certificate", "tls.crt"); err != nil {
+			return trust, err
+		}
 		certs, err := tlsutil.LoadCertificates(s.ServerPEM)
 		if err != nil {
 			return trust, fmt.Errorf("--server-pem (tls.server_pem): %w", err)
@@ -201,6 +258,9 @@ func buildTrust(s TLSSettings) (tlsutil.Trust, error) {
 		trust.Pinned = certs[:1]
 	}
 	if s.CAFile != "" {
+		if err := checkFile("--ca-file (tls.ca_file)", s.CAFile, "PEM file of CA certificates", "ca.crt"); err != nil {
+			return trust, err
+		}
 		certs, err := tlsutil.LoadCertificates(s.CAFile)
 		if err != nil {
 			return trust, fmt.Errorf("--ca-file (tls.ca_file): %w", err)
@@ -246,11 +306,11 @@ func parseHealthUnimplemented(value string) (bool, error) {
 // loadCredentials reads the secrets the settings point at. Error messages
 // name files, never their contents.
 func loadCredentials(s CredentialSettings, getenv func(string) string) (probe.Credentials, error) {
-	token, err := secret("--token-file (credentials.token_file)", s.TokenFile, getenv(EnvToken))
+	token, err := secret("--token-file (credentials.token_file)", "token", s.TokenFile, getenv(EnvToken))
 	if err != nil {
 		return probe.Credentials{}, err
 	}
-	password, err := secret("--password-file (credentials.password_file)", s.PasswordFile, getenv(EnvPassword))
+	password, err := secret("--password-file (credentials.password_file)", "password", s.PasswordFile, getenv(EnvPassword))
 	if err != nil {
 		return probe.Credentials{}, err
 	}
@@ -267,11 +327,29 @@ func loadCredentials(s CredentialSettings, getenv func(string) string) (probe.Cr
 	return probe.Credentials{Username: s.Username, Password: password, Token: token}, nil
 }
 
+// checkFile rejects a path given to flag that does not exist or is a
+// folder, and says to give the file that contains what. example is a file
+// name to suggest inside a folder, as a mounted Secret provides.
+func checkFile(flag, path, what, example string) error {
+	info, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%s: file %q does not exist; give the path of the %s", flag, path, what)
+	case err == nil && info.IsDir():
+		return fmt.Errorf("%s: %q is a folder; give the %s inside it, e.g. %s",
+			flag, path, what, filepath.Join(path, example))
+	}
+	return nil
+}
+
 // secret returns the trimmed content of path, or fromEnv when path is
-// empty.
-func secret(flag, path, fromEnv string) (string, error) {
+// empty. kind names the secret in errors: password or token.
+func secret(flag, kind, path, fromEnv string) (string, error) {
 	if path == "" {
 		return fromEnv, nil
+	}
+	if err := checkFile(flag, path, "file that contains the Milvus "+kind, kind); err != nil {
+		return "", err
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {

@@ -378,6 +378,43 @@ func TestLogChangeOnlyOnStateChange(t *testing.T) {
 	}
 }
 
+func TestLogCycleAtDebug(t *testing.T) {
+	const password = "pw-secret-123456"
+	var logs bytes.Buffer
+	w := newWorker(target("a"), func() {}, Options{
+		Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	}, 1)
+	w.logCycle(probe.Report{ExitCode: probe.ExitTLS, Duration: 1500 * time.Millisecond, Checks: []probe.Result{
+		{Name: probe.CheckTLS, Status: probe.StatusFail, Reason: probe.ReasonTLSUntrusted, Message: password},
+	}})
+	w.logCycle(probe.Report{Success: true, Duration: time.Second})
+
+	var lines []map[string]any
+	for dec := json.NewDecoder(&logs); ; {
+		var line map[string]any
+		if err := dec.Decode(&line); err != nil {
+			require.ErrorIs(t, err, io.EOF)
+			break
+		}
+		lines = append(lines, line)
+	}
+	require.Len(t, lines, 2)
+	assert.Equal(t, map[string]any{
+		"level": "DEBUG", "msg": "probe cycle finished", "target": "a", "success": false,
+		"exit_code": float64(probe.ExitTLS), "duration_seconds": 1.5, "check": "tls", "reason": "tls_untrusted",
+	}, withoutTime(lines[0]))
+	assert.Equal(t, map[string]any{
+		"level": "DEBUG", "msg": "probe cycle finished", "target": "a", "success": true,
+		"exit_code": float64(0), "duration_seconds": 1.0,
+	}, withoutTime(lines[1]))
+	assert.NotContains(t, logs.String(), password)
+}
+
+func withoutTime(line map[string]any) map[string]any {
+	delete(line, "time")
+	return line
+}
+
 func TestTargetEqual(t *testing.T) {
 	pair, err := tlsutil.Generate(tlsutil.CertRequest{
 		CommonName: "my-release.milvus.io", DNSNames: []string{"my-release.milvus.io"},

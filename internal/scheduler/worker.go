@@ -91,6 +91,7 @@ func (w *worker) run(ctx context.Context, record func(*worker, probe.Report)) {
 			return
 		}
 		w.logChange(report)
+		w.logCycle(report)
 		record(w, report)
 
 		select {
@@ -142,6 +143,22 @@ func (w *worker) logChange(report probe.Report) {
 		attrs = append(attrs, "previous_reason", prev.reason)
 	}
 	w.logger.Warn("target failing", attrs...)
+}
+
+// logCycle logs every finished cycle at debug level. It logs the failing
+// check and reason but not the check's message, so that no value read from
+// the target or the config reaches a debug log unreviewed.
+func (w *worker) logCycle(report probe.Report) {
+	if !w.logger.Enabled(context.Background(), slog.LevelDebug) {
+		return
+	}
+	s := stateOf(report)
+	attrs := []any{"success", report.Success, "exit_code", report.ExitCode,
+		"duration_seconds", report.Duration.Seconds()}
+	if !s.success {
+		attrs = append(attrs, "check", s.check, "reason", s.reason)
+	}
+	w.logger.Debug("probe cycle finished", attrs...)
 }
 
 func stateOf(report probe.Report) state {

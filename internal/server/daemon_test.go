@@ -279,6 +279,15 @@ func TestRunWebConfigTLSAndBasicAuth(t *testing.T) {
 		})
 	}
 
+	// exporter-toolkit applies basic auth to every path, so the health
+	// endpoints need credentials too, as the README and run's help say.
+	for _, path := range []string{"/healthz", "/readyz"} {
+		resp, err := client.Get(strings.TrimSuffix(httpsURL, "/metrics") + path)
+		require.NoError(t, err)
+		readBody(t, resp)
+		assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, path)
+	}
+
 	resp, err := http.Get(d.url + "/metrics")
 	require.NoError(t, err, "Go's TLS server answers plain HTTP with a 400")
 	readBody(t, resp)
