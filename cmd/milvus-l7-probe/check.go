@@ -26,7 +26,13 @@ const checkExample = `  # Self-managed certificate: pin it, as pymilvus's server
 
 // checkOptions are the settings of one check run.
 type checkOptions struct {
-	io     streams
+	io streams
+	targetOptions
+}
+
+// targetOptions pick one target of the config and an output format; check
+// and wait share them.
+type targetOptions struct {
 	target string
 	output string
 
@@ -59,8 +65,9 @@ exits with 0 when all passed, or with the code of the first failing layer:
 	return cmd
 }
 
-// complete loads and validates the config into the target to probe.
-func (o *checkOptions) complete(cmd *cobra.Command) error {
+// complete parses the output format, then loads and validates the config
+// into the target to probe.
+func (o *targetOptions) complete(cmd *cobra.Command) error {
 	format, err := report.ParseFormat(o.output)
 	if err != nil {
 		return err

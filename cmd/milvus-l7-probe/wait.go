@@ -57,14 +57,10 @@ const (
 
 // waitOptions are the settings of one wait.
 type waitOptions struct {
-	io       streams
-	target   string
-	output   string
+	io streams
+	targetOptions
 	progress string
 	retry    wait.Options
-
-	format report.Format
-	probe  probe.Target
 
 	// terminal reports whether w is a terminal and its width in columns;
 	// tests replace it, since they have no terminal.
@@ -117,17 +113,7 @@ func (o *waitOptions) complete(cmd *cobra.Command) error {
 	default:
 		return fmt.Errorf("--progress %q is invalid: use auto, line, log or none", o.progress)
 	}
-	format, err := report.ParseFormat(o.output)
-	if err != nil {
-		return err
-	}
-	o.format = format
-	cfg, err := config.Load(cmd.Flags(), os.Getenv)
-	if err != nil {
-		return err
-	}
-	o.probe, err = cfg.Select(o.target)
-	return err
+	return o.targetOptions.complete(cmd)
 }
 
 func (o *waitOptions) run(cmd *cobra.Command) error {
