@@ -70,5 +70,7 @@ setup_venv() {
 
 apt_install nginx /usr/sbin/nginx
 apt_install prometheus /usr/bin/prometheus
+# The tests run openssl: the guide's certificate recipe and x509 -text.
+apt_install openssl /usr/bin/openssl
 setup_venv
 log "ready: cache $cache"
