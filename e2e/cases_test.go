@@ -326,10 +326,7 @@ func TestCheckCommandJSON(t *testing.T) {
 	nginx := rig.StartNginx(t, rig.NginxOptions{
 		CertFile: front.CertFile, KeyFile: front.KeyFile, Upstream: backend.Addr, UpstreamTLS: true,
 	})
-	binary := filepath.Join(t.TempDir(), "milvus-l7-probe")
-	build := exec.Command("go", "build", "-o", binary, "../cmd/milvus-l7-probe")
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, string(out))
+	binary := buildProbe(t)
 
 	cmd := exec.Command(binary, "check", "--address", nginx.Addr, "--server-name", serverName,
 		"--server-pem", front.CertFile, "--healthz-url", backend.HealthzURL, "--output", "json")
@@ -356,4 +353,38 @@ func TestCheckCommandJSON(t *testing.T) {
 	for _, name := range []string{"connect", "tls", "alpn", "grpc_health", "milvus", "healthz"} {
 		assert.Equal(t, "pass", statuses[name], name)
 	}
+}
+
+// buildProbe builds the milvus-l7-probe binary into a temporary folder.
+func buildProbe(t *testing.T) string {
+	t.Helper()
+	binary := filepath.Join(t.TempDir(), "milvus-l7-probe")
+	out, err := exec.Command("go", "build", "-o", binary, "../cmd/milvus-l7-probe").CombinedOutput()
+	require.NoError(t, err, string(out))
+	return binary
+}
+
+// TestCertCommandFilesServeTheGuide serves the files that the cert command
+// writes from nginx, and connects with pymilvus the way Milvus's guide
+// does and with the probe.
+func TestCertCommandFilesServeTheGuide(t *testing.T) {
+	backend := plainMilvus.Get(t)
+	binary := buildProbe(t)
+	dir := t.TempDir()
+	out, err := exec.Command(binary, "cert", "--domain", serverName, "--out-dir", dir).CombinedOutput()
+	require.NoError(t, err, string(out))
+	certFile, keyFile := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
+	nginx := rig.StartNginx(t, rig.NginxOptions{CertFile: certFile, KeyFile: keyFile, Upstream: backend.Addr})
+
+	result := rig.RunPymilvus(t, rig.PymilvusOptions{Address: nginx.Addr, ServerName: serverName, ServerPEM: certFile})
+	assert.True(t, result.OK, result.Error)
+	assert.Equal(t, milvusVersion, result.Version)
+
+	check := exec.Command(binary, "check", "--address", nginx.Addr, "--server-name", serverName,
+		"--server-pem", certFile, "--healthz-url", backend.HealthzURL)
+	check.Env = append(os.Environ(), "MILVUS_L7_PROBE_CONFIG=")
+	stdout, err := check.Output()
+	require.NoError(t, err, string(stdout))
+	assert.Contains(t, string(stdout), "all checks passed")
+	assert.NotContains(t, string(stdout), "cert_no_san", "cert writes a SAN")
 }
