@@ -49,7 +49,8 @@ func newCheckCommand(io streams) *cobra.Command {
 alpn, grpc_health, milvus and healthz. It prints a table (or JSON, or JUnit XML) and
 exits with 0 when all passed, or with the code of the first failing layer:
 1 invalid flags or config, 2 connect, 3 RPC, 4 unhealthy, 5 TLS, 6 ALPN,
-7 /healthz, 8 canary failed (with --canary), 10 internal error.`,
+7 /healthz, 8 canary failed (with --canary), 10 internal error,
+130 interrupted (SIGINT or SIGTERM) before the run finished.`,
 		Example: checkExample,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -68,6 +69,9 @@ exits with 0 when all passed, or with the code of the first failing layer:
 // complete parses the output format, then loads and validates the config
 // into the target to probe.
 func (o *targetOptions) complete(cmd *cobra.Command) error {
+	if err := applyEnv(cmd.Flags(), "output", "target"); err != nil {
+		return err
+	}
 	format, err := report.ParseFormat(o.output)
 	if err != nil {
 		return err

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/milvus-l7-probe/milvus-l7-probe/internal/render"
+	"github.com/milvus-l7-probe/milvus-l7-probe/probe"
 )
 
 // exitLintErrors is the exit code of lint when a finding has severity
@@ -62,7 +63,7 @@ cannot work, and warning when it depends on an object that is not in the
 input, such as a Secret that exists only in the cluster.
 
 Exit codes: 0 no error findings (warnings allowed), 1 invalid flags or
-unreadable input, 9 at least one error finding.`,
+unreadable input, 9 at least one error finding, 130 interrupted.`,
 		Example: lintExample,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.paths = args
@@ -100,6 +101,9 @@ func (o *lintOptions) run(ctx context.Context, io streams) error {
 	for _, path := range o.paths {
 		read := m.Documents
 		if err := readLintPath(ctx, &m, path, io.In); err != nil {
+			if ctx.Err() != nil {
+				return &exitError{Code: probe.ExitInterrupted, Err: err}
+			}
 			return usageError(err)
 		}
 		if m.Documents == read {

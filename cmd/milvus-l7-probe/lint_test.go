@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/milvus-l7-probe/milvus-l7-probe/internal/render"
+	"github.com/milvus-l7-probe/milvus-l7-probe/probe"
 )
 
 const fixtures = "../../testdata/lint/"
@@ -142,6 +143,7 @@ func TestLintStdinStopsWhenInterrupted(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "read stdin: interrupted before the input ended")
 	assert.Empty(t, out.String())
+	assert.Equal(t, probe.ExitInterrupted, exitCode(streams{Err: &errOut}, err))
 }
 
 func TestLintRejectsInputWithoutObjects(t *testing.T) {

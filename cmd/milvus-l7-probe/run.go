@@ -104,6 +104,9 @@ probe's httpHeaders.`,
 // config, so invalid settings exit 1 before the port is bound.
 func (o *runOptions) complete(cmd *cobra.Command) error {
 	o.cmd = cmd
+	if err := applyEnv(cmd.Flags(), "web.listen-address", "web.config.file", "log.level", "log.format"); err != nil {
+		return err
+	}
 	logger, err := newLogger(o.io.Err, o.logLevel, o.logFormat)
 	if err != nil {
 		return err

@@ -22,7 +22,8 @@ deploy, while the load balancer programs and a managed certificate
 provisions (up to an hour).
 
 Two timeouts apply. --wait-timeout is the overall deadline: no attempt
-starts after it, and wait then exits with the last attempt's exit code.
+starts after it, and wait then exits with the last attempt's exit code
+(the codes of check). An interrupt (SIGINT or SIGTERM) exits 130.
 --timeout bounds each attempt, as in check; an attempt that started
 before the deadline runs to its end, so wait can end up to --timeout
 after --wait-timeout.
@@ -105,6 +106,11 @@ func newWaitCommandWith(std streams, terminal func(io.Writer) (bool, int)) *cobr
 
 // complete checks the wait's own flags and loads the target.
 func (o *waitOptions) complete(cmd *cobra.Command) error {
+	// --interval is left out: MILVUS_L7_PROBE_INTERVAL is the daemon's
+	// probe interval.
+	if err := applyEnv(cmd.Flags(), "wait-timeout", "max-interval", "progress", "output", "target"); err != nil {
+		return err
+	}
 	if err := o.retry.Validate(); err != nil {
 		return err
 	}
