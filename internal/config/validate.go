@@ -143,6 +143,13 @@ func urlAddressError(address string) error {
 }
 
 func addressError(address string, err error) error {
+	host, _, _ := strings.Cut(address, ":")
+	if strings.Count(address, ":") > 1 && net.ParseIP(host) != nil && strings.Contains(host, ".") {
+		return fmt.Errorf("address %q has too many colons; use HOST:PORT once, e.g. %s:443", address, host)
+	}
+	if strings.HasPrefix(address, "[") && !strings.Contains(address, "]") {
+		return fmt.Errorf("address %q: missing ] after the IPv6 literal; use e.g. [2001:db8::1]:443", address)
+	}
 	if strings.Count(address, ":") > 1 && !strings.HasPrefix(address, "[") {
 		return fmt.Errorf("address %q: an IPv6 literal must be in brackets with the port after them, "+
 			"e.g. %s", address, bracketedExample(address))
@@ -162,7 +169,7 @@ func withPortExample(address string) string {
 		}
 		return "[2001:db8::1]:443"
 	}
-	if strings.ContainsAny(address, "[]/@?#%") {
+	if strings.ContainsAny(address, "[]/@?#%+") {
 		return "34.120.1.2:443"
 	}
 	return address + ":443"
