@@ -23,6 +23,7 @@ import (
 
 	"github.com/milvus-l7-probe/milvus-l7-probe/internal/report"
 	"github.com/milvus-l7-probe/milvus-l7-probe/internal/rig"
+	"github.com/milvus-l7-probe/milvus-l7-probe/internal/testserver"
 	"github.com/milvus-l7-probe/milvus-l7-probe/probe"
 	"github.com/milvus-l7-probe/milvus-l7-probe/tlsutil"
 )
@@ -144,39 +145,10 @@ func TestCasePlaintextToNginxTLSPort(t *testing.T) {
 	assert.Less(t, time.Since(start), 5*time.Second)
 }
 
-// hangingServer accepts TCP and never answers, as a stuck backend does.
-func hangingServer(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		var conns []net.Conn
-		defer func() {
-			for _, c := range conns {
-				c.Close()
-			}
-		}()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			conns = append(conns, c)
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		<-done
-	})
-	return l.Addr().String()
-}
-
 func TestCaseLoadBalancerErrorPages(t *testing.T) {
 	closedPort, err := rig.FreePort()
 	require.NoError(t, err)
-	closed := net.JoinHostPort("127.0.0.1", itoa(closedPort))
+	closed := net.JoinHostPort("127.0.0.1", strconv.Itoa(closedPort))
 	tests := []struct {
 		name        string
 		opts        rig.NginxOptions
@@ -186,7 +158,7 @@ func TestCaseLoadBalancerErrorPages(t *testing.T) {
 		{name: "502 from a closed backend", opts: rig.NginxOptions{Upstream: closed},
 			status: 502, contentType: "text/html"},
 		{name: "504 from a backend that never answers", opts: rig.NginxOptions{
-			Upstream: hangingServer(t), LocationDirectives: "grpc_read_timeout 2s;"},
+			Upstream: testserver.StartSilent(t), LocationDirectives: "grpc_read_timeout 2s;"},
 			status: 504, contentType: "text/html"},
 		{name: "204 error page without content type", opts: rig.NginxOptions{
 			Upstream: closed, LocationDirectives: "error_page 502 = @empty;",
@@ -202,7 +174,7 @@ func TestCaseLoadBalancerErrorPages(t *testing.T) {
 			rep := probe.Run(context.Background(), pinnedTarget(nginx.Addr, front.Pair.Cert))
 
 			assertVerdict(t, rep, probe.CheckGRPCHealth, probe.ReasonLBError, probe.ExitRPC,
-				"load balancer answered HTTP "+itoa(tt.status), "Milvus was not reached")
+				"load balancer answered HTTP "+strconv.Itoa(tt.status), "Milvus was not reached")
 			res, _ := rep.Check(probe.CheckGRPCHealth)
 			assert.Equal(t, tt.status, res.Details.HTTPStatusCode)
 			assert.Equal(t, tt.contentType, res.Details.ContentType)
@@ -210,8 +182,6 @@ func TestCaseLoadBalancerErrorPages(t *testing.T) {
 		})
 	}
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }
 
 // authMilvus is a Milvus with authorization on, started by the first test
 // that needs it.

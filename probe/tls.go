@@ -148,7 +148,7 @@ func (s *session) classifyVerification(v tlsutil.Verification, err error, chain 
 	}
 	summary := fmt.Sprintf("%s, %s, certificate for %s expires %s",
 		tls.VersionName(s.tlsState.Version), tls.CipherSuiteName(s.tlsState.CipherSuite),
-		strings.Join(certNames(leaf), ", "), leaf.NotAfter.UTC().Format("2006-01-02"))
+		strings.Join(tlsutil.CertNames(leaf), ", "), leaf.NotAfter.UTC().Format("2006-01-02"))
 	switch {
 	case !v.Verified:
 		return warned(ReasonTLSVerifySkipped, "certificate NOT verified: verification is turned off; %s", summary)
@@ -219,15 +219,4 @@ func tlsDetails(state *tls.ConnectionState, mode tlsutil.TrustMode) Details {
 	}
 	d.EarliestExpiry = &earliest
 	return d
-}
-
-func certNames(cert *x509.Certificate) []string {
-	names := append([]string{}, cert.DNSNames...)
-	for _, ip := range cert.IPAddresses {
-		names = append(names, ip.String())
-	}
-	if len(names) == 0 {
-		names = append(names, "CN="+cert.Subject.CommonName)
-	}
-	return names
 }

@@ -135,7 +135,7 @@ func (t Trust) verifyChain(chain []*x509.Certificate, serverName string, now tim
 		if hasNoSAN(leaf) && commonNameMatches(leaf, serverName) {
 			return &NoSANError{CommonName: leaf.Subject.CommonName}
 		}
-		return &NameMismatchError{ServerName: serverName, Names: certNames(leaf)}
+		return &NameMismatchError{ServerName: serverName, Names: CertNames(leaf)}
 	}
 	intermediates := x509.NewCertPool()
 	for _, cert := range chain[1:] {
@@ -183,7 +183,7 @@ func verifyNameOrCommonName(leaf *x509.Certificate, serverName string) (Verifica
 	if hasNoSAN(leaf) && commonNameMatches(leaf, serverName) {
 		return Verification{Verified: true, CommonNameMatch: true}, nil
 	}
-	return Verification{}, &NameMismatchError{ServerName: serverName, Names: certNames(leaf)}
+	return Verification{}, &NameMismatchError{ServerName: serverName, Names: CertNames(leaf)}
 }
 
 func hasNoSAN(cert *x509.Certificate) bool {
@@ -217,9 +217,9 @@ func isSelfSigned(cert *x509.Certificate) bool {
 		cert.CheckSignature(cert.SignatureAlgorithm, cert.RawTBSCertificate, cert.Signature) == nil
 }
 
-// certNames lists the names a certificate is valid for: its DNS and IP
+// CertNames lists the names a certificate is valid for: its DNS and IP
 // SANs, or its Common Name when it has no SAN.
-func certNames(cert *x509.Certificate) []string {
+func CertNames(cert *x509.Certificate) []string {
 	names := append([]string{}, cert.DNSNames...)
 	for _, ip := range cert.IPAddresses {
 		names = append(names, ip.String())

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -21,34 +20,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/milvus-l7-probe/milvus-l7-probe/internal/promtest"
+	"github.com/milvus-l7-probe/milvus-l7-probe/internal/testserver"
 )
-
-// startSilentServer accepts TCP connections and never writes to them.
-func startSilentServer(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var conns []net.Conn
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conns = append(conns, c)
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		<-done
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return ln.Addr().String()
-}
 
 func scrapeFamilies(t *testing.T, baseURL string) (map[string]*dto.MetricFamily, []byte) {
 	t.Helper()
@@ -105,7 +78,7 @@ targets:
     address: %s
   - name: untrusted-cert
     address: %s
-`, serverName, closed, plaintext.Listener.Addr(), startSilentServer(t), untrusted.address))
+`, serverName, closed, plaintext.Listener.Addr(), testserver.StartSilent(t), untrusted.address))
 	url := startRun(t, "--config", dir)
 	require.Eventually(t, func() bool {
 		code, _ := httpGet(t, url+"/readyz")
