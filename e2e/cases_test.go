@@ -141,7 +141,7 @@ func TestCasePlaintextToNginxTLSPort(t *testing.T) {
 	assertVerdict(t, rep, probe.CheckGRPCHealth, probe.ReasonTLSRequired, probe.ExitTLS, "HTTP/1.1 400")
 	res, _ := rep.Check(probe.CheckConnect)
 	assert.Equal(t, probe.StatusPass, res.Status)
-	// nginx answers at once, so the verdict must not wait for the deadline.
+	// nginx responds at once, so the verdict must not wait for the deadline.
 	assert.Less(t, time.Since(start), 5*time.Second)
 }
 

@@ -163,7 +163,7 @@ func (r *canaryRun) index(ctx context.Context) (string, error) {
 	return method, statusError(resp, err)
 }
 
-// load asks Milvus to load the collection and polls its state until it is
+// load requests that Milvus load the collection and polls its state until it is
 // loaded; LoadCollection itself returns before loading ends.
 func (r *canaryRun) load(ctx context.Context) (string, error) {
 	const method = "MilvusService/LoadCollection"

@@ -16,8 +16,8 @@ import (
 	"github.com/milvus-l7-probe/milvus-l7-probe/probe"
 )
 
-// canaryMilvus answers the canary's calls. It records every collection
-// name it is asked about, and can fail one step or send an oversized
+// canaryMilvus serves the canary's calls. It records every collection
+// name in a request, and can fail one step or send an oversized
 // search reply.
 type canaryMilvus struct {
 	*testserver.FakeMilvus

@@ -17,7 +17,7 @@ import (
 // lbStatusPattern matches grpc-go's text for a reply that was HTTP, not
 // gRPC: "unexpected HTTP status code received from server: 502 (Bad
 // Gateway); transport: received unexpected content-type "text/html"" (seen
-// with grpc-go 1.85). A load balancer or proxy answered by itself.
+// with grpc-go 1.85). A load balancer or proxy sent that reply itself.
 var (
 	lbStatusPattern      = regexp.MustCompile(`unexpected HTTP status code received from server: (\d{3})`)
 	lbContentTypePattern = regexp.MustCompile(`content-type "([^"]*)"`)
@@ -101,7 +101,7 @@ func unavailableFailure(what, desc string) Result {
 }
 
 // plaintextMismatch recognises a plaintext HTTP/2 client talking to a TLS
-// port. nginx answers the HTTP/2 preface with a cleartext "HTTP/1.1 400",
+// port. nginx responds to the HTTP/2 preface with a cleartext "HTTP/1.1 400",
 // whose first bytes read as an HTTP/2 frame header of 4,740,180 bytes, so
 // grpc-go reports "frame too large"; a Go TLS listener closes at once.
 func (s *session) plaintextMismatch(what string, st *status.Status) (Result, bool) {
@@ -139,8 +139,8 @@ func deadlineReached(ctx context.Context) bool {
 }
 
 // isText reports whether a reply starts with printable ASCII, as an HTTP/1
-// or HTTP/0.9 error page does. Python's http.server answers the HTTP/2
-// preface with a bare HTML page and no status line.
+// or HTTP/0.9 error page does. Python's http.server responds to the
+// HTTP/2 preface with a bare HTML page and no status line.
 func isText(reply []byte) bool {
 	if len(reply) < 8 {
 		return false

@@ -26,7 +26,7 @@ type session struct {
 	// alpnRejected is set when the server ended the handshake with the
 	// no_application_protocol alert because it does not offer h2.
 	alpnRejected bool
-	// diagnosticProtocol is what the server selected when offered h2 and
+	// diagnosticProtocol is the protocol the server selected when offered h2 and
 	// http/1.1 on a second, diagnostic handshake.
 	diagnosticProtocol *string
 	// diagnosticRejected is set when the server ended the diagnostic

@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// FuzzClassifyHealthz checks that any /healthz answer gets a verdict with
+// FuzzClassifyHealthz checks that any /healthz response gets a verdict with
 // a reason, and that only the OK forms pass.
 func FuzzClassifyHealthz(f *testing.F) {
 	f.Add(200, []byte("OK"))

@@ -12,8 +12,8 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 )
 
-// errConnectionUsed is what the gRPC client sees if it tries to reconnect:
-// one run uses one connection, so a probe never hides a broken connection
+// errConnectionUsed is the error the gRPC client gets if it tries to
+// reconnect. One run uses one connection, so a probe never hides a broken connection
 // behind a fresh one.
 var errConnectionUsed = errors.New("the probe's connection was closed and is not redialed within one run")
 

@@ -48,7 +48,7 @@ func (s *session) healthVerdict(serving healthpb.HealthCheckResponse_ServingStat
 func (s *session) healthFailure(ctx context.Context, err error) Result {
 	res := s.rpcFailure(ctx, healthMethod, err)
 	if res.Reason == ReasonAuthRequired {
-		// The transport works and Milvus answered; the milvus check names
+		// The transport works and Milvus responded; the milvus check names
 		// the missing or rejected credentials.
 		return warned(ReasonAuthRequired, "%s rejected the credentials (%s), so the health of the "+
 			"server is not known; the milvus check decides", healthMethod, s.target.Credentials)

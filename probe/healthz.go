@@ -11,11 +11,11 @@ import (
 )
 
 // healthzBodyLimit caps how much of a /healthz body is read. Milvus's
-// answers are a few dozen bytes ("OK", or "Not all components are healthy,
+// replies are a few dozen bytes ("OK", or "Not all components are healthy,
 // 3/8").
 const healthzBodyLimit = 4096
 
-// checkHealthz asks Milvus's plain-HTTP /healthz, usually on port 9091.
+// checkHealthz requests Milvus's plain-HTTP /healthz, usually on port 9091.
 // It runs beside the gRPC chain because it does not share its connection.
 func checkHealthz(ctx context.Context, t Target) Result {
 	res := healthzResult(ctx, t)
@@ -66,9 +66,9 @@ func healthzRequestFailure(ctx context.Context, url string, err error) Result {
 	}
 }
 
-// ClassifyHealthz judges a /healthz answer. Milvus (2.3 to 2.6) answers 200
+// ClassifyHealthz judges a /healthz response. Milvus (2.3 to 2.6) returns 200
 // with the body "OK", or 500 with "Not all components are healthy, X/Y";
-// some builds answer JSON with "state": "OK". Only those OK forms pass.
+// some builds return JSON with "state": "OK". Only those OK forms pass.
 func ClassifyHealthz(code int, body []byte) Result {
 	text := strings.TrimSpace(string(body))
 	shown := text[:min(len(text), 120)]

@@ -73,6 +73,6 @@ const (
 	ExitCanary    = 8
 	ExitInternal  = 10
 	// ExitInterrupted follows the shell's 128 + SIGINT: the run was
-	// stopped before it finished, so it says nothing of the server.
+	// stopped before it finished, so its result does not describe the server.
 	ExitInterrupted = 130
 )

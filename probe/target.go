@@ -19,8 +19,8 @@ type Target struct {
 	ServerName string
 	// TLS disabled means plaintext HTTP/2 with prior knowledge (h2c).
 	TLS TLS
-	// GRPCHealthService is the service name asked of grpc.health.v1; empty
-	// asks for the server as a whole.
+	// GRPCHealthService is the service name sent to grpc.health.v1. The
+	// empty name requests the health of the server as a whole.
 	GRPCHealthService string
 	// HealthUnimplementedFails turns a server without the gRPC health
 	// service into a failure; by default it is a warning and the milvus

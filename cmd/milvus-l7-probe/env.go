@@ -3,9 +3,10 @@ package main
 import (
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/spf13/pflag"
+
+	"github.com/milvus-l7-probe/milvus-l7-probe/internal/config"
 )
 
 // applyEnv sets each named flag that the command line left unset from its
@@ -18,7 +19,7 @@ func applyEnv(flags *pflag.FlagSet, names ...string) error {
 		if f == nil || f.Changed {
 			continue
 		}
-		variable := envName(name)
+		variable := config.EnvName(name)
 		value, ok := os.LookupEnv(variable)
 		if !ok || value == "" {
 			continue
@@ -28,10 +29,4 @@ func applyEnv(flags *pflag.FlagSet, names ...string) error {
 		}
 	}
 	return nil
-}
-
-// envName returns the environment variable of a flag, as config binds
-// its keys.
-func envName(flag string) string {
-	return "MILVUS_L7_PROBE_" + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(flag))
 }

@@ -27,7 +27,7 @@ func TestArchitectureDocListsEveryKey(t *testing.T) {
 		if !assert.True(t, ok, "docs/architecture.md has no row for config key %q", key) || key == "targets" {
 			continue
 		}
-		assert.Contains(t, row, "`"+envName(key)+"`", key)
+		assert.Contains(t, row, "`"+EnvName(key)+"`", key)
 	}
 	for _, tf := range targetFlags {
 		assert.Contains(t, rows[tf.key], "`--"+tf.name+"`", tf.key)

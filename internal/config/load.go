@@ -89,8 +89,8 @@ func withPath(path string, err error) error {
 	return fmt.Errorf("config %s: %w", path, err)
 }
 
-// bindEnv binds every known key to its MILVUS_L7_PROBE_* variable. viper
-// only sees environment variables of keys it knows when it decodes.
+// bindEnv binds every known key to its MILVUS_L7_PROBE_* variable, because
+// viper reads only the variables of keys it knows when it decodes.
 func bindEnv(v *viper.Viper) {
 	v.SetEnvPrefix(envPrefix)
 	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_", "-", "_"))
@@ -280,8 +280,8 @@ func decodeError(err error, prefix string) error {
 		key := prefix + p.key
 		// An entry of targets may set the key itself, so only a top-level
 		// value is known to come from a set variable.
-		if _, set := os.LookupEnv(envName(p.key)); set && prefix == "" {
-			key += " (from " + envName(p.key) + ")"
+		if _, set := os.LookupEnv(EnvName(p.key)); set && prefix == "" {
+			key += " (from " + EnvName(p.key) + ")"
 		}
 		lines = append(lines, key+": "+p.err.Error())
 	}
@@ -343,10 +343,10 @@ func readableDecodeError(err error) error {
 	return err
 }
 
-// envName returns the environment variable bound to key, as bindEnv binds
+// EnvName returns the environment variable bound to key, as bindEnv binds
 // it: the prefix, then the key upper-cased with dots and dashes as
 // underscores.
-func envName(key string) string {
+func EnvName(key string) string {
 	return envPrefix + "_" + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(key))
 }
 

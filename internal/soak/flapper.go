@@ -20,7 +20,7 @@ import (
 	"github.com/milvus-l7-probe/milvus-l7-probe/tlsutil"
 )
 
-// Mode is what a flapping target does in one phase.
+// Mode is the behaviour of a flapping target in one phase.
 type Mode string
 
 // The phases a target cycles through.
@@ -104,7 +104,7 @@ func (f *Flapper) serveLocked(l net.Listener, config *tls.Config) {
 	go func() { _ = server.Serve(l) }()
 }
 
-// holdLocked accepts connections and never answers them.
+// holdLocked accepts connections and never responds on them.
 func (f *Flapper) holdLocked(l net.Listener) {
 	for {
 		conn, err := l.Accept()
